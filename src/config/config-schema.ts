@@ -1,0 +1,25 @@
+// The whole config file: one strict table per section, each in its own file under sections/.
+// To add a section ([routing], [proxy], [api] ...), write sections/<name>.ts and add one line here.
+import type * as z from 'zod';
+import { table } from './sections/common.js';
+import { clusterSection } from './sections/cluster.js';
+import { credentialsSection } from './sections/credentials.js';
+import { probeSection } from './sections/probe.js';
+import { tlsSection } from './sections/tls.js';
+import { nodesSection } from './sections/nodes.js';
+import { healthcheckSection } from './sections/healthcheck.js';
+
+export const configSchema = table(
+  {
+    cluster: clusterSection,
+    credentials: credentialsSection,
+    probe: probeSection.prefault({}),
+    tls: tlsSection.prefault({}),
+    nodes: nodesSection,
+    healthcheck: healthcheckSection.prefault({}),
+  },
+  'a TOML document',
+);
+
+/** The file as validated, before secrets and paths are resolved. */
+export type ConfigFile = z.output<typeof configSchema>;

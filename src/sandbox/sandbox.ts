@@ -1,0 +1,294 @@
+// The Galera sandbox: a real N-node MariaDB Galera cluster on loopback (or in network namespaces),
+// built from Debian's mariadb-server, galera-4 and rsync. A user feature and the project's test bed.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SandboxError, UsageError } from '../model/errors.js';
+import { certPaths, makeCerts } from './certs.js';
+import type { LayoutOptions, SandboxLayout, SandboxNode } from './layout.js';
+import { MAX_NODES, nodePaths, planLayout } from './layout.js';
+import { renderMyCnf, SST_METHOD } from './my-cnf.js';
+import { createNetwork, destroyNetwork, healNode, isolateNode } from './netns.js';
+import type { ProcState } from './node-process.js';
+import { livePid, procState, signalNode, startNode, stopNode, waitSynced } from './node-process.js';
+import { renderWardenConfig } from './warden-config.js';
+import { run, sqlOverSocket } from './shell.js';
+
+export const DEFAULT_BASE_PORT = 23300;
+export const defaultSandboxDir = (): string =>
+  process.env.GALERA_WARDEN_SANDBOX_DIR ?? path.join(os.homedir(), '.galera-warden', 'sandbox');
+
+const STATE_FILE = 'sandbox.json';
+const SYNC_TIMEOUT_MS = 120_000;
+
+export interface UpOptions extends Partial<LayoutOptions> {
+  dir: string;
+  /** called with progress lines */
+  log?: (line: string) => void;
+}
+
+export interface NodeReport {
+  index: number;
+  name: string;
+  address: string;
+  pid?: number;
+  process: ProcState;
+  /** wsrep_local_state_comment and wsrep_cluster_status, when the node answers */
+  state?: string;
+  clusterStatus?: string;
+  clusterSize?: number;
+  isolated?: boolean;
+  error?: string;
+}
+
+export class Sandbox {
+  private constructor(readonly layout: SandboxLayout) {}
+
+  get dir(): string {
+    return this.layout.dir;
+  }
+  get configPath(): string {
+    return path.join(this.dir, 'warden.toml');
+  }
+  get binDir(): string {
+    return path.join(this.dir, 'bin');
+  }
+  passwordFile(user: 'warden' | 'app'): string {
+    return path.join(this.dir, `${user}.password`);
+  }
+  password(user: 'warden' | 'app'): string {
+    return fs.readFileSync(this.passwordFile(user), 'utf8').trim();
+  }
+
+  /** Opens an existing sandbox folder; undefined when there is none. */
+  static open(dir: string): Sandbox | undefined {
+    const file = path.join(dir, STATE_FILE);
+    if (!fs.existsSync(file)) return undefined;
+    return new Sandbox(JSON.parse(fs.readFileSync(file, 'utf8')) as SandboxLayout);
+  }
+
+  static require(dir: string): Sandbox {
+    const sb = Sandbox.open(dir);
+    if (!sb) throw new UsageError(`no sandbox in ${dir}: run \`galera-warden sandbox up\` first`);
+    return sb;
+  }
+
+  /** Creates and starts a fresh cluster; refuses when a sandbox in `dir` still has a node running. */
+  static async up(o: UpOptions): Promise<Sandbox> {
+    const log = o.log ?? (() => undefined);
+    const nodes = o.nodes ?? 3;
+    if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new UsageError(`--nodes must be 1 to ${MAX_NODES}, got ${nodes}`);
+    const existing = Sandbox.open(o.dir);
+    if (existing) {
+      const running = existing.layout.nodes.filter((n) => livePid(n) !== undefined).map((n) => n.name);
+      if (running.length > 0) {
+        throw new SandboxError(`a sandbox is already running in ${o.dir} (${running.join(', ')} up); run \`galera-warden sandbox down\` first`);
+      }
+      await existing.cleanup();
+    }
+    const layout = planLayout({ dir: path.resolve(o.dir), nodes, basePort: o.basePort ?? DEFAULT_BASE_PORT, mode: o.mode ?? 'loopback', tls: o.tls ?? false, subnet: o.subnet });
+    await checkPrerequisites(layout);
+    const sb = new Sandbox(layout);
+    try {
+      await sb.create(log);
+    } catch (err) {
+      await sb.destroy();
+      throw err;
+    }
+    return sb;
+  }
+
+  private async create(log: (line: string) => void): Promise<void> {
+    const { layout } = this;
+    fs.mkdirSync(layout.dir, { recursive: true });
+    fs.writeFileSync(path.join(layout.dir, STATE_FILE), JSON.stringify(layout, null, 2));
+    this.writeSstScript();
+    if (layout.mode === 'netns') {
+      log('creating network namespaces');
+      await createNetwork(layout);
+    }
+    if (layout.tls) {
+      log('making TLS certificates');
+      await makeCerts(layout.dir, ['127.0.0.1', ...layout.nodes.map((n) => n.host)]);
+    }
+    for (const n of layout.nodes) {
+      fs.mkdirSync(nodePaths(n).data, { recursive: true });
+      fs.writeFileSync(nodePaths(n).cnf, renderMyCnf(layout, n));
+    }
+    const first = layout.nodes[0]!;
+    log(`initialising ${first.name}`);
+    await run('mariadb-install-db', [`--defaults-file=${nodePaths(first).cnf}`, '--auth-root-authentication-method=socket', '--skip-test-db'], { timeoutMs: 120_000 });
+    log(`bootstrapping ${first.name} on ${first.host}:${first.sqlPort}`);
+    await startNode(first, { binDir: this.binDir, bootstrap: true });
+    await waitSynced(first, SYNC_TIMEOUT_MS);
+    await this.createUsers(first);
+    const rest = layout.nodes.slice(1);
+    if (rest.length > 0) log(`starting ${rest.map((n) => n.name).join(', ')} (state transfer by rsync)`);
+    for (const n of rest) await startNode(n, { binDir: this.binDir, bootstrap: false });
+    await Promise.all(rest.map((n) => waitSynced(n, SYNC_TIMEOUT_MS)));
+    fs.writeFileSync(this.configPath, renderWardenConfig(this));
+    log(`cluster of ${layout.nodes.length} Synced; warden config: ${this.configPath}`);
+  }
+
+  /** The stock rsync SST drops its daemon to user nobody, which cannot write a root-owned datadir. */
+  private writeSstScript(): void {
+    fs.mkdirSync(this.binDir, { recursive: true });
+    const stock = fs.readFileSync('/usr/bin/wsrep_sst_rsync', 'utf8');
+    const patched = stock.replace(/^use chroot = no$/m, 'use chroot = no\nuid = root\ngid = root\nreverse lookup = no');
+    if (patched === stock) throw new SandboxError('cannot adapt /usr/bin/wsrep_sst_rsync: its rsyncd.conf template changed');
+    const script = path.join(this.binDir, `wsrep_sst_${SST_METHOD}`);
+    fs.writeFileSync(script, patched, { mode: 0o755 });
+    const common = path.join(this.binDir, 'wsrep_sst_common');
+    fs.rmSync(common, { force: true });
+    fs.symlinkSync('/usr/bin/wsrep_sst_common', common);
+  }
+
+  private async createUsers(first: SandboxNode): Promise<void> {
+    const tlsRequire = this.layout.tls ? ' REQUIRE X509' : '';
+    for (const user of ['warden', 'app'] as const) {
+      fs.writeFileSync(this.passwordFile(user), randomBytes(12).toString('hex') + '\n', { mode: 0o600 });
+    }
+    const sql = [
+      `CREATE USER 'warden'@'%' IDENTIFIED BY '${this.password('warden')}'${tlsRequire}`,
+      "GRANT ALL PRIVILEGES ON *.* TO 'warden'@'%'",
+      `CREATE USER 'app'@'%' IDENTIFIED BY '${this.password('app')}'${tlsRequire}`,
+      'CREATE DATABASE app',
+      "GRANT ALL PRIVILEGES ON app.* TO 'app'@'%'",
+    ].join(';');
+    await sqlOverSocket(nodePaths(first).socket, sql);
+  }
+
+  node(index: number): SandboxNode {
+    const n = this.layout.nodes.find((x) => x.index === index);
+    if (!n) throw new UsageError(`no node ${index} in the sandbox (it has ${this.layout.nodes.map((x) => x.index).join(', ')})`);
+    return n;
+  }
+
+  /** SIGKILL: the process is gone at once, as in a crash. */
+  kill(index: number): number {
+    return signalNode(this.node(index), 'SIGKILL');
+  }
+  /** SIGSTOP: the process is frozen; its port still accepts TCP but nothing answers. */
+  freeze(index: number): number {
+    return signalNode(this.node(index), 'SIGSTOP');
+  }
+  thaw(index: number): number {
+    return signalNode(this.node(index), 'SIGCONT');
+  }
+
+  /** Starts a stopped node: rejoins by IST after a crash; bootstraps when no other node runs. */
+  async start(index: number, options: { wait?: boolean } = {}): Promise<void> {
+    const node = this.node(index);
+    const othersUp = this.layout.nodes.some((n) => n.index !== index && procState(n) === 'running');
+    await startNode(node, { binDir: this.binDir, bootstrap: !othersUp });
+    if (options.wait !== false) await waitSynced(node, SYNC_TIMEOUT_MS);
+  }
+
+  async waitSynced(index: number, timeoutMs = SYNC_TIMEOUT_MS): Promise<void> {
+    await waitSynced(this.node(index), timeoutMs);
+  }
+
+  /** Makes this node's component Primary again after a loss of quorum (pc.bootstrap=YES). */
+  async bootstrap(index: number): Promise<void> {
+    await this.sql(index, "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'");
+  }
+
+  async isolate(index: number): Promise<void> {
+    const n = this.node(index);
+    if (this.layout.mode !== 'netns') throw new UsageError('isolate needs a sandbox in network-namespace mode (`sandbox up --netns`)');
+    await isolateNode(n);
+    this.setIsolated(index, true);
+  }
+
+  async heal(index: number): Promise<void> {
+    const n = this.node(index);
+    if (this.layout.mode !== 'netns') throw new UsageError('heal needs a sandbox in network-namespace mode (`sandbox up --netns`)');
+    await healNode(n, this.layout.bridge!);
+    this.setIsolated(index, false);
+  }
+
+  private isolatedFile(): string {
+    return path.join(this.dir, 'isolated.json');
+  }
+  private isolatedSet(): number[] {
+    try {
+      return JSON.parse(fs.readFileSync(this.isolatedFile(), 'utf8')) as number[];
+    } catch {
+      return [];
+    }
+  }
+  private setIsolated(index: number, on: boolean): void {
+    const set = new Set(this.isolatedSet());
+    if (on) set.add(index);
+    else set.delete(index);
+    fs.writeFileSync(this.isolatedFile(), JSON.stringify([...set]));
+  }
+
+  /** Runs SQL as root on a node over its unix socket. */
+  async sql(index: number, query: string, timeoutMs = 10_000): Promise<string[][]> {
+    return sqlOverSocket(nodePaths(this.node(index)).socket, query, timeoutMs);
+  }
+
+  async status(): Promise<NodeReport[]> {
+    const isolated = new Set(this.isolatedSet());
+    return Promise.all(
+      this.layout.nodes.map(async (n): Promise<NodeReport> => {
+        const proc = procState(n);
+        const report: NodeReport = { index: n.index, name: n.name, address: `${n.host}:${n.sqlPort}`, pid: livePid(n), process: proc };
+        if (isolated.has(n.index)) report.isolated = true;
+        if (proc !== 'running') return report;
+        try {
+          const rows = await sqlOverSocket(nodePaths(n).socket,
+            "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment','wsrep_cluster_status','wsrep_cluster_size')", 2000);
+          const v = Object.fromEntries(rows.map((r) => [r[0], r[1]]));
+          report.state = v.wsrep_local_state_comment;
+          report.clusterStatus = v.wsrep_cluster_status;
+          report.clusterSize = Number(v.wsrep_cluster_size);
+        } catch (err) {
+          report.error = (err as Error).message.split('\n')[0];
+        }
+        return report;
+      }),
+    );
+  }
+
+  /** Stops every node (SIGKILL unless graceMs > 0), removes namespaces and the node data. */
+  async down(graceMs = 0): Promise<void> {
+    await Promise.all(this.layout.nodes.map((n) => stopNode(n, graceMs)));
+    await this.cleanup();
+  }
+
+  private async destroy(): Promise<void> {
+    await Promise.all(this.layout.nodes.map((n) => stopNode(n, 0)));
+    await this.cleanup();
+  }
+
+  private async cleanup(): Promise<void> {
+    if (this.layout.mode === 'netns') await destroyNetwork(this.layout);
+    for (const n of this.layout.nodes) fs.rmSync(n.dir, { recursive: true, force: true });
+    for (const f of [STATE_FILE, 'warden.toml', 'warden.password', 'app.password', 'isolated.json']) fs.rmSync(path.join(this.dir, f), { force: true });
+    fs.rmSync(this.binDir, { recursive: true, force: true });
+    fs.rmSync(certPaths(this.dir).dir, { recursive: true, force: true });
+  }
+
+  /** Synchronous last resort for test harnesses: SIGKILL every node process that is still alive. */
+  killAllSync(): void {
+    for (const n of this.layout.nodes) {
+      const pid = livePid(n);
+      if (pid !== undefined) process.kill(pid, 'SIGKILL');
+    }
+  }
+}
+
+async function checkPrerequisites(layout: SandboxLayout): Promise<void> {
+  const missing: string[] = [];
+  if (!fs.existsSync('/usr/lib/galera/libgalera_smm.so')) missing.push('galera-4');
+  if (!fs.existsSync('/usr/bin/wsrep_sst_rsync') || !fs.existsSync('/usr/sbin/mariadbd')) missing.push('mariadb-server');
+  if (!fs.existsSync('/usr/bin/rsync')) missing.push('rsync');
+  if (missing.length > 0) {
+    throw new SandboxError(`missing Debian packages: ${missing.join(', ')}; install them with \`apt-get install -y ${missing.join(' ')}\` (scripts/install-deps.sh does it)`);
+  }
+  if (process.getuid?.() !== 0) throw new SandboxError('the sandbox runs its nodes as root (--user=root) and needs root');
+  if (layout.mode === 'netns' && !fs.existsSync('/usr/bin/ip') && !fs.existsSync('/sbin/ip')) throw new SandboxError('network-namespace mode needs iproute2 (`ip`)');
+}

@@ -1,0 +1,25 @@
+// The galera-warden config file that `sandbox up` writes for the cluster it made.
+import type { Sandbox } from './sandbox.js';
+import { certPaths } from './certs.js';
+
+export function renderWardenConfig(sb: Sandbox): string {
+  const { layout } = sb;
+  const lines = [
+    '# written by `galera-warden sandbox up` for the sandbox cluster in this folder',
+    '[cluster]',
+    `name = "${layout.clusterName}"`,
+    '',
+    '[credentials]',
+    'user = "warden"',
+    `passwordFile = "${sb.passwordFile('warden')}"`,
+    '',
+  ];
+  if (layout.tls) {
+    const c = certPaths(layout.dir);
+    lines.push('[tls]', 'enabled = true', `ca = "${c.ca}"`, `cert = "${c.clientCert}"`, `key = "${c.clientKey}"`, '');
+  }
+  layout.nodes.forEach((n, i) => {
+    lines.push('[[nodes]]', `name = "${n.name}"`, `host = "${n.host}"`, `port = ${n.sqlPort}`, `weight = ${1000 - i}`, '');
+  });
+  return lines.join('\n');
+}
