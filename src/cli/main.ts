@@ -4,6 +4,10 @@
 import { Command } from 'commander';
 import { WardenError } from '../model/errors.js';
 import { registerSandbox } from './sandbox-command.js';
+import { registerExplain } from './explain-command.js';
+import { registerStatus } from './status-command.js';
+import { registerHealthcheck } from './healthcheck-command.js';
+import { registerRun } from './run-command.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -13,6 +17,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerSandbox(program);
+  registerExplain(program);
+  registerStatus(program);
+  registerHealthcheck(program);
+  registerRun(program);
   return program;
 }
 

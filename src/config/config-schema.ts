@@ -8,6 +8,10 @@ import { probeSection } from './sections/probe.js';
 import { tlsSection } from './sections/tls.js';
 import { nodesSection } from './sections/nodes.js';
 import { healthcheckSection } from './sections/healthcheck.js';
+import { routingSection } from './sections/routing.js';
+import { runSection } from './sections/run.js';
+import { proxySection } from './sections/proxy.js';
+import { apiSection } from './sections/api.js';
 
 export const configSchema = table(
   {
@@ -17,6 +21,10 @@ export const configSchema = table(
     tls: tlsSection.prefault({}),
     nodes: nodesSection,
     healthcheck: healthcheckSection.prefault({}),
+    routing: routingSection.prefault({}),
+    run: runSection.prefault({}),
+    proxy: proxySection.prefault({}),
+    api: apiSection.prefault({}),
   },
   'a TOML document',
 );

@@ -5,6 +5,10 @@ import type { Secret } from './secret.js';
 import type { ClusterSection } from './sections/cluster.js';
 import type { HealthcheckSection } from './sections/healthcheck.js';
 import type { ProbeSection } from './sections/probe.js';
+import type { ApiSection } from './sections/api.js';
+import type { ProxySection } from './sections/proxy.js';
+import type { RoutingSection } from './sections/routing.js';
+import type { RunSection } from './sections/run.js';
 
 export interface ResolvedCredentials {
   readonly user: string;
@@ -41,4 +45,11 @@ export interface WardenConfig {
   readonly tls: ResolvedTls;
   readonly nodes: readonly Readonly<NodeSpec>[];
   readonly healthcheck: Readonly<HealthcheckSection>;
+  /** the decision policy, mapped onto DecideConfig */
+  readonly routing: Readonly<RoutingSection>;
+  /** the loop; stateFile made absolute */
+  readonly run: Readonly<RunSection>;
+  readonly proxy: Readonly<ProxySection>;
+  /** the API; its password resolved into a Secret, the raw keys removed */
+  readonly api: Readonly<Omit<ApiSection, 'password' | 'passwordEnv' | 'passwordFile'> & { password?: Secret<string> }>;
 }

@@ -29,3 +29,61 @@ export interface Reason<C extends string = string> {
   /** one sentence a person understands, naming the node */
   message: string;
 }
+
+// Node conditions that the decision core finds beyond one node's own report: the membership cross-check,
+// probe timing, and verdicts from outside (Orchestrator, an operator).
+export const VIEW_REASON = {
+  /** the node reports Primary, but a newer Primary view that its peers report does not contain it */
+  STALE_VIEW: 'STALE_VIEW',
+  /** the node reports a Primary component that competes with another one (different history or no majority) */
+  SPLIT_BRAIN: 'SPLIT_BRAIN',
+  /** the node reports an older view of the Primary component and its membership in the newer one cannot be told */
+  VIEW_LAGGING: 'VIEW_LAGGING',
+  /** the node's Primary view is denied by most of the members it names (they report non-Primary) */
+  VIEW_UNCONFIRMED: 'VIEW_UNCONFIRMED',
+  /** the node cannot be probed and the Primary component's members confirm it is not one of them */
+  EXCLUDED_BY_PEERS: 'EXCLUDED_BY_PEERS',
+  /** the probe answered, but later than the check timeout */
+  PROBE_SLOW: 'PROBE_SLOW',
+  /** the observation is older than the allowed age at decision time */
+  OBSERVATION_STALE: 'OBSERVATION_STALE',
+  /** the node is configured but the tick has no observation of it */
+  NOT_OBSERVED: 'NOT_OBSERVED',
+  /** an external authority (Orchestrator) has downtimed the node */
+  DOWNTIMED: 'DOWNTIMED',
+  /** an operator has marked the node for maintenance */
+  OPERATOR_MAINTENANCE: 'OPERATOR_MAINTENANCE',
+  /** an external verdict fences every node (e.g. Orchestrator's raft leader cannot be reached) */
+  EXTERNAL_FENCE: 'EXTERNAL_FENCE',
+} as const;
+
+export type ViewReasonCode = (typeof VIEW_REASON)[keyof typeof VIEW_REASON];
+
+/** Everything that can count against a node in a decision. */
+export type ConditionCode = NodeReasonCode | ViewReasonCode;
+
+// Decision codes: why a role changed, or what the decision had to work around.
+export const DECISION_REASON = {
+  WRITER_ELECTED: 'WRITER_ELECTED',
+  FAILOVER: 'FAILOVER',
+  FAIL_BACK: 'FAIL_BACK',
+  SWITCHOVER: 'SWITCHOVER',
+  SWITCHOVER_REJECTED: 'SWITCHOVER_REJECTED',
+  WRITER_KEPT_NO_REPLACEMENT: 'WRITER_KEPT_NO_REPLACEMENT',
+  WRITER_RETAINED: 'WRITER_RETAINED',
+  NO_WRITER: 'NO_WRITER',
+  TOO_FEW_WRITERS: 'TOO_FEW_WRITERS',
+  NO_BACKUP_WRITER: 'NO_BACKUP_WRITER',
+  NO_READERS: 'NO_READERS',
+  WRITER_SERVES_READS: 'WRITER_SERVES_READS',
+  RETRY_DOWN_PENDING: 'RETRY_DOWN_PENDING',
+  HOLD_PENDING: 'HOLD_PENDING',
+  ADMITTED: 'ADMITTED',
+  DONOR_KEPT_LAST_IN_SEGMENT: 'DONOR_KEPT_LAST_IN_SEGMENT',
+  DONOR_ALLOWED: 'DONOR_ALLOWED',
+  NO_PRIMARY_COMPONENT: 'NO_PRIMARY_COMPONENT',
+  UNKNOWN_NODE: 'UNKNOWN_NODE',
+  CLOCK_BACKWARDS: 'CLOCK_BACKWARDS',
+} as const;
+
+export type DecisionReasonCode = (typeof DECISION_REASON)[keyof typeof DECISION_REASON];

@@ -241,7 +241,7 @@ export class Sandbox {
         try {
           const rows = await sqlOverSocket(nodePaths(n).socket,
             "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment','wsrep_cluster_status','wsrep_cluster_size')", 2000);
-          const v = Object.fromEntries(rows.map((r) => [r[0], r[1]]));
+          const v: Record<string, string | undefined> = Object.fromEntries(rows.map((r) => [r[0] ?? '', r[1]]));
           report.state = v.wsrep_local_state_comment;
           report.clusterStatus = v.wsrep_cluster_status;
           report.clusterSize = Number(v.wsrep_cluster_size);

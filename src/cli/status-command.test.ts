@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { ConfigError, UsageError } from '../model/errors.js';
+import { ERR_WSREP_NOT_READY, FakeGaleraServer } from '../observe/testing/fake-galera-server.js';
+import { parseWatch, runStatus } from './status-command.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'gw-status-'));
+const fakes: FakeGaleraServer[] = [];
+after(async () => {
+  await Promise.all(fakes.map((f) => f.close()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function cluster(): Promise<string> {
+  const a = await FakeGaleraServer.start({ password: 'pw-status-1' });
+  const b = await FakeGaleraServer.start({ password: 'pw-status-1', tableAccessError: ERR_WSREP_NOT_READY });
+  b.state.variables.wsrep_reject_queries = 'ALL';
+  fakes.push(a, b);
+  const file = path.join(dir, `c${fakes.length}.toml`);
+  writeFileSync(
+    file,
+    `[cluster]\nname = "test"\n[credentials]\nuser = "warden"\npassword = "pw-status-1"\n` +
+      `[[nodes]]\nname = "a"\nhost = "127.0.0.1"\nport = ${a.port}\n[[nodes]]\nname = "b"\nhost = "127.0.0.1"\nport = ${b.port}\n`,
+  );
+  return file;
+}
+
+function capture(extra: { stop?: AbortSignal; isTTY?: boolean } = {}) {
+  const out: string[] = [];
+  return { out, io: { write: (t: string) => void out.push(t), isTTY: extra.isTTY ?? false, ...(extra.stop && { stop: extra.stop }) } };
+}
+
+describe('galera-warden status', () => {
+  it('--watch values', () => {
+    assert.equal(parseWatch(undefined, 1000), undefined);
+    assert.equal(parseWatch(true, 1000), 1000);
+    assert.equal(parseWatch('250', 1000), 250);
+    assert.throws(() => parseWatch('soon', 1000), UsageError);
+    assert.throws(() => parseWatch('5', 1000), /--watch: expected milliseconds from 10 to 3600000, got "5"/);
+  });
+
+  it('prints one row per node with its role candidate', async () => {
+    const { out, io } = capture();
+    await runStatus({ config: await cluster() }, io);
+    const text = out.join('');
+    assert.match(text, /^cluster test at \d{4}-/);
+    assert.match(text, /\na +127\.0\.0\.1:\d+ +writer +Synced +yes +ON +NONE /);
+    assert.match(text, /\nb +127\.0\.0\.1:\d+ +none +Synced +yes +ON +ALL .*REJECT_QUERIES,TABLE_ACCESS\n/);
+    assert.ok(!text.includes('pw-status-1'));
+  });
+
+  it('--json prints the observations with their assessment, never the password', async () => {
+    const { out, io } = capture();
+    await runStatus({ config: await cluster(), json: true }, io);
+    const doc = JSON.parse(out.join('')) as { cluster: string; nodes: { node: string; status?: { rejectQueries: string }; health: { role: string; available: boolean } }[] };
+    assert.equal(doc.cluster, 'test');
+    assert.deepEqual(doc.nodes.map((n) => [n.node, n.health.role, n.status?.rejectQueries]), [['a', 'writer', 'NONE'], ['b', 'none', 'ALL']]);
+    assert.ok(!out.join('').includes('pw-status-1'));
+  });
+
+  it('--watch redraws (clearing a terminal) until stopped', async () => {
+    const stop = new AbortController();
+    const { out, io } = capture({ stop: stop.signal, isTTY: true });
+    const file = await cluster();
+    const running = runStatus({ config: file, watch: '50' }, io);
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    await running;
+    assert.ok(out.length >= 2, `${out.length} redraws`);
+    assert.ok(out.every((t) => t.startsWith('\x1b[H\x1b[2J')));
+    assert.match(out[0]!, /\(every 50 ms; Ctrl-C to stop\)/);
+  });
+
+  it('a bad config is a ConfigError (exit status 2) naming the file', async () => {
+    const file = path.join(dir, 'bad.toml');
+    writeFileSync(file, '[cluster]\nname = "x"\n');
+    await assert.rejects(runStatus({ config: file }, capture().io), (e: unknown) => e instanceof ConfigError && e.exitCode === 2 && e.message.includes(`config ${file}: credentials: is required`));
+  });
+});

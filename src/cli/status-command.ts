@@ -1,0 +1,99 @@
+// `galera-warden status --config FILE [--json] [--watch [ms]]`: probe every configured node and show
+// its Galera state and what role it could take (writer / reader / none), once or until Ctrl-C.
+import type { Command } from 'commander';
+import { UsageError } from '../model/errors.js';
+import type { ClusterObservation } from '../model/observation.js';
+
+export interface StatusOptions {
+  config: string;
+  json?: boolean;
+  /** true: every probe.intervalMs; a string: every that many ms */
+  watch?: boolean | string;
+}
+
+export interface StatusIo {
+  write(text: string): void;
+  /** stdout is a terminal: clear it between redraws */
+  isTTY: boolean;
+  /** aborts a --watch loop (default: on SIGINT / SIGTERM) */
+  stop?: AbortSignal;
+}
+
+const defaultIo = (): StatusIo => ({ write: (t) => void process.stdout.write(t), isTTY: process.stdout.isTTY === true });
+
+export function parseWatch(value: boolean | string | undefined, fallback: number): number | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return fallback;
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 10 || ms > 3_600_000) throw new UsageError(`--watch: expected milliseconds from 10 to 3600000, got "${value}"`);
+  return ms;
+}
+
+export async function runStatus(opts: StatusOptions, io: StatusIo = defaultIo()): Promise<void> {
+  const { loadConfig } = await import('../config/load-config.js');
+  const { ClusterProber } = await import('../observe/probe-cluster.js');
+  const { probeOptionsFromConfig } = await import('../observe/probe-options.js');
+  const { assessNode } = await import('../decide/node-health.js');
+  const { renderStatusTable, roleCandidate } = await import('../report/status-table.js');
+  const { onStopSignals, sleep } = await import('../runtime/stop-signals.js');
+
+  const config = await loadConfig(opts.config);
+  const intervalMs = parseWatch(opts.watch, config.probe.intervalMs);
+  const health = { availableWhenDonor: config.healthcheck.availableWhenDonor, availableWhenReadOnly: config.healthcheck.availableWhenReadOnly };
+  const probeOptions = probeOptionsFromConfig(config);
+  const prober = new ClusterProber(config.nodes, intervalMs === undefined ? { ...probeOptions, reuseConnection: false } : probeOptions);
+
+  const show = (tick: ClusterObservation) => {
+    const rows = tick.nodes.map((observation) => ({ observation, health: assessNode(observation, health) }));
+    if (opts.json) {
+      const nodes = rows.map((r) => ({ ...r.observation, health: { ...r.health, role: roleCandidate(r.health) } }));
+      const doc = { cluster: config.cluster.name, at: tick.at, nodes };
+      io.write(intervalMs === undefined ? `${JSON.stringify(doc, null, 2)}\n` : `${JSON.stringify(doc)}\n`);
+      return;
+    }
+    const when = new Date(tick.at).toISOString();
+    const title = `cluster ${config.cluster.name} at ${when}${intervalMs === undefined ? '' : ` (every ${intervalMs} ms; Ctrl-C to stop)`}`;
+    const table = renderStatusTable(rows, title);
+    io.write(intervalMs !== undefined && io.isTTY ? `\x1b[H\x1b[2J${table}` : intervalMs !== undefined ? `${table}\n` : table);
+  };
+
+  if (intervalMs === undefined) {
+    try {
+      show(await prober.tick());
+    } finally {
+      prober.close();
+    }
+    return;
+  }
+
+  const stop = new AbortController();
+  io.stop?.addEventListener('abort', () => stop.abort(), { once: true });
+  const removeHandlers = io.stop ? () => undefined : onStopSignals(() => {
+    stop.abort();
+    prober.destroy(); // ends a running tick at once
+  });
+  try {
+    while (!stop.signal.aborted) {
+      const started = Date.now();
+      const tick = await prober.tick();
+      if (stop.signal.aborted) break;
+      show(tick);
+      await sleep(intervalMs - (Date.now() - started), stop.signal);
+    }
+  } finally {
+    removeHandlers();
+    prober.destroy();
+  }
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('probe every configured node and show its Galera state and role candidacy (writer / reader / none)')
+    .requiredOption('-c, --config <file>', 'galera-warden TOML config file')
+    .option('--json', 'print the observations and their assessment as JSON (one line per probe round with --watch)')
+    .option('-w, --watch [ms]', 'probe again every ms (default: probe.intervalMs) and redraw, until Ctrl-C')
+    .action(async (o: StatusOptions) => {
+      await runStatus(o);
+    });
+}

@@ -1,0 +1,81 @@
+// One tick of the loop as recorded: what was observed, what was decided and why, what was applied.
+// The report layer (API, metrics, dashboard) reads only these records, never the probes.
+import type { DesiredRouting, Finding, RoleChange } from './decision.js';
+import type { ClusterObservation } from './observation.js';
+
+/** What one router adapter did with a decision. */
+export interface ApplyOutcome {
+  router: string;
+  /** the router's state matches the decision after this apply (read back and verified) */
+  ok: boolean;
+  /** something was changed on the router */
+  changed: boolean;
+  durationMs: number;
+  /** connections severed per node, when the router severs (built-in proxy) */
+  severed?: Record<string, number>;
+  /** human-readable steps taken, e.g. "writer pool: node1 -> node2" */
+  actions: string[];
+  error?: { code: string; message: string };
+}
+
+export interface TickRecord {
+  seq: number;
+  /** epoch ms when the tick started (also the decision time) */
+  at: number;
+  durationMs: number;
+  observation: ClusterObservation;
+  desired: DesiredRouting;
+  findings: Finding[];
+  changes: RoleChange[];
+  applied: ApplyOutcome[];
+}
+
+/** Session and byte counters of one node on one proxy port. */
+export interface EndpointStats {
+  sessions: number;
+  totalSessions: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Live counters of the built-in proxy, for the API and metrics. */
+export interface ProxyStatsSnapshot {
+  writer: Record<string, EndpointStats>;
+  reader: Record<string, EndpointStats>;
+  /** clients closed because no backend became eligible in time */
+  rejected: number;
+  /** listen addresses, host:port */
+  endpoints: { writer?: string; reader?: string };
+}
+
+/** Cumulative loop counters. */
+export interface LoopCounters {
+  ticks: number;
+  /** writer-set changes (epoch bumps) seen since start */
+  failovers: number;
+  applyErrors: number;
+  /** the last tick took longer than the interval */
+  overruns: number;
+}
+
+/** Result of an operator command from the API. */
+export interface CommandResult {
+  ok: boolean;
+  message: string;
+}
+
+/** What the report layer may read and ask; implemented by the runtime. */
+export interface ReportSource {
+  clusterName: string;
+  startedAt: number;
+  latest(): TickRecord | undefined;
+  /** recent ticks that changed something (role changes or findings changed), newest last */
+  history(limit: number): TickRecord[];
+  counters(): LoopCounters;
+  proxyStats(): ProxyStatsSnapshot | undefined;
+  /** operator commands: a switchover request and maintenance marks */
+  switchover(node: string): CommandResult;
+  setMaintenance(node: string, on: boolean): CommandResult;
+  /** nodes an operator has marked for maintenance */
+  maintenanceMarks(): string[];
+}

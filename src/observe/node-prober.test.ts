@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, describe, it } from 'node:test';
+import { Secret } from '../config/secret.js';
+import { NodeProber, probeNode } from './node-prober.js';
+import { ClusterProber, probeCluster } from './probe-cluster.js';
+import type { ProbeOptions } from './probe-options.js';
+import { SQL_MEMBERS, SQL_STATUS, SQL_TABLE_ACCESS, SQL_VARIABLES } from './status-queries.js';
+import type { FakeGaleraState } from './testing/fake-galera-server.js';
+import { ERR_WSREP_NOT_READY, FakeGaleraServer } from './testing/fake-galera-server.js';
+
+const PASSWORD = 'pr0be-Secret';
+const options: ProbeOptions = { user: 'warden', password: new Secret(PASSWORD), connectTimeoutMs: 1000, timeoutMs: 1500 };
+
+const fakes: FakeGaleraServer[] = [];
+after(async () => {
+  await Promise.all(fakes.map((f) => f.close()));
+});
+
+async function fake(state: Partial<FakeGaleraState> = {}): Promise<FakeGaleraServer> {
+  const f = await FakeGaleraServer.start({ password: PASSWORD, ...state });
+  fakes.push(f);
+  return f;
+}
+
+const spec = (f: { host: string; port: number }, name = 'db1') => ({ name, host: f.host, port: f.port, weight: 1000 });
+
+/** A port with nothing listening on it. */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+describe('probeNode against a fake Galera server', () => {
+  it('reads a healthy node with four text statements, nothing prepared', async () => {
+    const f = await fake();
+    const obs = await probeNode(spec(f), options);
+    assert.equal(obs.error, undefined, obs.error?.message);
+    assert.equal(obs.node, 'db1');
+    assert.equal(obs.port, f.port);
+    assert.ok(obs.latencyMs >= 0 && obs.latencyMs < 1500);
+    const s = obs.status!;
+    assert.equal(s.localState, 4);
+    assert.equal(s.clusterStatus, 'Primary');
+    assert.equal(s.rejectQueries, 'NONE');
+    assert.equal(s.pxcMaintMode, 'DISABLED');
+    assert.deepEqual(s.tableAccess, { ok: true }, 'error 1142 means the wsrep gate let the statement through');
+    assert.deepEqual(s.members, [{ uuid: 'a1a1a1a1-0000-11f1-8000-000000000001', name: 'node1', address: '127.0.0.1:3306' }]);
+    assert.deepEqual(f.queries, [SQL_STATUS, SQL_VARIABLES, SQL_TABLE_ACCESS, SQL_MEMBERS]);
+  });
+
+  it('a node refusing table access (1047) has tableAccess.ok false and no members read', async () => {
+    const f = await fake({ tableAccessError: ERR_WSREP_NOT_READY });
+    f.state.variables.wsrep_reject_queries = 'ALL';
+    const s = (await probeNode(spec(f), options)).status!;
+    assert.deepEqual(s.tableAccess, { ok: false, errno: 1047, message: ERR_WSREP_NOT_READY.message });
+    assert.equal(s.rejectQueries, 'ALL');
+    assert.equal(s.members, undefined);
+    assert.ok(!f.queries.includes(SQL_MEMBERS));
+  });
+
+  it('PXC: pxc_maint_mode is read, a missing members table is no error', async () => {
+    const f = await fake({ members: { errno: 1146, message: "Table 'mysql.wsrep_cluster_members' doesn't exist" } });
+    f.state.variables.pxc_maint_mode = 'MAINTENANCE';
+    const obs = await probeNode(spec(f), options);
+    assert.equal(obs.error, undefined);
+    assert.equal(obs.status!.pxcMaintMode, 'MAINTENANCE');
+    assert.equal(obs.status!.members, undefined);
+  });
+
+  it('wrong password -> auth, and the message never holds the password', async () => {
+    const f = await fake({ password: 'another-one' });
+    const obs = await probeNode(spec(f), options);
+    assert.equal(obs.status, undefined);
+    assert.equal(obs.error?.kind, 'auth');
+    assert.equal(obs.error?.errno, 1045);
+    assert.match(obs.error.message, new RegExp(`^db1 \\(127\\.0\\.0\\.1:${f.port}\\): login rejected during login: Access denied`));
+    assert.ok(!JSON.stringify(obs).includes(PASSWORD));
+  });
+
+  it('TLS asked of a server without TLS -> tls', async () => {
+    const f = await fake();
+    const obs = await probeNode(spec(f), { ...options, tls: { verifyCertificate: true, verifyIdentity: true } });
+    assert.equal(obs.error?.kind, 'tls');
+    assert.equal(obs.error?.code, 'HANDSHAKE_NO_SSL_SUPPORT');
+  });
+
+  it('a server without Galera reads as wsrep off, not as a failure', async () => {
+    const f = await fake({ status: {}, variables: { read_only: 'OFF', version: '8.0.36' } });
+    const obs = await probeNode(spec(f), options);
+    assert.equal(obs.error, undefined);
+    assert.equal(obs.status?.wsrepOn, false);
+    assert.equal(obs.status?.members, undefined, 'no members read without wsrep status');
+  });
+
+  it('nothing listening -> refused', async () => {
+    const port = await closedPort();
+    const obs = await probeNode({ name: 'gone', host: '127.0.0.1', port, weight: 1 }, options);
+    assert.equal(obs.error?.kind, 'refused');
+    assert.equal(obs.error?.code, 'ECONNREFUSED');
+    assert.match(obs.error.message, new RegExp(`^gone \\(127\\.0\\.0\\.1:${port}\\): connection refused during connect`));
+  });
+
+  it('accepts TCP, closes at once -> protocol, during login', async () => {
+    const f = await fake({ mode: 'close' });
+    const obs = await probeNode(spec(f), options);
+    assert.ok(obs.error?.kind === 'protocol' || obs.error?.kind === 'unreachable', JSON.stringify(obs.error));
+    assert.match(obs.error.message, /during login/);
+  });
+
+  it('accepts TCP, never answers (frozen) -> timeout from connectTimeout', async () => {
+    const f = await fake({ mode: 'silent' });
+    const started = Date.now();
+    const obs = await probeNode(spec(f), { ...options, connectTimeoutMs: 300, timeoutMs: 1500 });
+    const took = Date.now() - started;
+    assert.equal(obs.error?.kind, 'timeout');
+    assert.match(obs.error.message, /during login/);
+    assert.ok(took >= 290 && took < 800, `took ${took} ms`);
+  });
+
+  it('frozen, with a long connectTimeout -> the overall deadline ends it', async () => {
+    const f = await fake({ mode: 'silent' });
+    const started = Date.now();
+    const obs = await probeNode(spec(f), { ...options, connectTimeoutMs: 5000, timeoutMs: 300 });
+    const took = Date.now() - started;
+    assert.deepEqual(obs.error, { kind: 'timeout', code: 'PROBE_DEADLINE', message: `db1 (127.0.0.1:${f.port}): no answer within 300 ms (stuck in login)` });
+    assert.ok(took >= 290 && took < 800, `took ${took} ms`);
+  });
+
+  it('hangs on a query -> timeout naming the query, and the socket is destroyed', async () => {
+    const f = await fake({ hangOn: /^SHOW GLOBAL VARIABLES/ });
+    const obs = await probeNode(spec(f), { ...options, timeoutMs: 300 });
+    assert.equal(obs.error?.kind, 'timeout');
+    assert.match(obs.error.message, /stuck in variables query/);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(f.openConnections, 0, 'the probe left no connection behind');
+  });
+});
+
+describe('NodeProber with reuseConnection', () => {
+  it('keeps one connection across probes', async () => {
+    const f = await fake();
+    const p = new NodeProber(spec(f), { ...options, reuseConnection: true });
+    for (let i = 0; i < 3; i++) assert.equal((await p.probe()).error, undefined);
+    assert.equal(f.connections, 1);
+    p.close();
+  });
+
+  it('shares a probe between concurrent callers', async () => {
+    const f = await fake({ answerDelayMs: 20 });
+    const p = new NodeProber(spec(f), options);
+    const [a, b] = await Promise.all([p.probe(), p.probe()]);
+    assert.equal(a, b);
+    assert.equal(f.connections, 1);
+  });
+
+  it('reconnects within the same probe when the kept connection dies under it', async () => {
+    const f = await fake();
+    const p = new NodeProber(spec(f), { ...options, reuseConnection: true });
+    assert.equal((await p.probe()).error, undefined);
+    f.dropNextStatement();
+    const obs = await p.probe();
+    assert.equal(obs.error, undefined, obs.error?.message);
+    assert.equal(f.connections, 2);
+    p.close();
+  });
+
+  it('a fresh probe says goodbye: no connection stays open', async () => {
+    const f = await fake();
+    assert.equal((await probeNode(spec(f), options)).error, undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(f.openConnections, 0);
+    assert.equal(f.quits, 1, 'COM_QUIT reached the server (no "aborted connection" in its log)');
+  });
+
+  it('destroy() ends a running probe at once', async () => {
+    const f = await fake({ hangOn: /^SHOW GLOBAL STATUS/ });
+    const p = new NodeProber(spec(f), { ...options, timeoutMs: 5000 });
+    const started = Date.now();
+    const running = p.probe();
+    await new Promise((r) => setTimeout(r, 100));
+    p.destroy();
+    const obs = await running;
+    assert.ok(Date.now() - started < 1000);
+    assert.ok(obs.error !== undefined);
+  });
+});
+
+describe('probeCluster / ClusterProber', () => {
+  it('probes all nodes in parallel, bounded by the deadline, in configured order', async () => {
+    const good = await fake();
+    const frozen = await fake({ mode: 'silent' });
+    const port = await closedPort();
+    const nodes = [spec(good, 'a'), spec(frozen, 'b'), { name: 'c', host: '127.0.0.1', port, weight: 1 }];
+    const started = Date.now();
+    const tick = await probeCluster(nodes, { ...options, connectTimeoutMs: 5000, timeoutMs: 400 });
+    const took = Date.now() - started;
+    assert.ok(took < 900, `took ${took} ms`);
+    assert.deepEqual(tick.nodes.map((n) => [n.node, n.error?.kind ?? 'ok']), [['a', 'ok'], ['b', 'timeout'], ['c', 'refused']]);
+    const cp = new ClusterProber(nodes.slice(0, 1), { ...options, reuseConnection: true });
+    await cp.tick();
+    await cp.tick();
+    assert.equal(good.connections, 2, 'one for probeCluster, one kept by the ClusterProber');
+    cp.destroy();
+  });
+});

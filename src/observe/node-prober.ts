@@ -1,0 +1,127 @@
+// Probes one node, never throwing: every failure becomes a NodeObservation with an error. Each probe
+// runs under a hard deadline that destroys the socket, so a frozen node costs at most timeoutMs.
+// With reuseConnection, a live session is kept between probes and replaced when it fails.
+import type { NodeSpec } from '../model/node.js';
+import type { NodeObservation, NodeStatus, ProbeError } from '../model/observation.js';
+import type { ProbePhase, ProbeTarget } from './classify-error.js';
+import { classifyError, timeoutError } from './classify-error.js';
+import { Deadline, DeadlineExceeded } from './deadline.js';
+import { MysqlSession } from './mysql-session.js';
+import type { ProbeOptions } from './probe-options.js';
+import { readNodeStatus } from './read-node-status.js';
+
+const round1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/** A session-level failure (as opposed to a server error for one statement). */
+function isFatal(err: unknown): boolean {
+  return (err as { fatal?: unknown } | undefined)?.fatal === true;
+}
+
+export class NodeProber {
+  readonly spec: Readonly<NodeSpec>;
+  readonly #options: ProbeOptions;
+  #live: MysqlSession | undefined;
+  #current: MysqlSession | undefined;
+  #inFlight: Promise<NodeObservation> | undefined;
+  #closed = false;
+
+  constructor(spec: Readonly<NodeSpec>, options: ProbeOptions) {
+    this.spec = spec;
+    this.#options = options;
+  }
+
+  /** Probes the node; a call while a probe runs shares that probe. Never rejects. */
+  probe(): Promise<NodeObservation> {
+    this.#inFlight ??= this.#run().finally(() => {
+      this.#inFlight = undefined;
+    });
+    return this.#inFlight;
+  }
+
+  /** Lets a running probe finish, then drops the kept connection (politely). */
+  close(): void {
+    this.#closed = true;
+    this.#live?.close();
+    this.#live = undefined;
+  }
+
+  /** Drops every connection at once; a running probe ends with an error. */
+  destroy(): void {
+    this.#closed = true;
+    this.#live?.destroy('the prober was destroyed');
+    this.#current?.destroy('the prober was destroyed');
+    this.#live = undefined;
+  }
+
+  #open(): MysqlSession {
+    const o = this.#options;
+    const session = new MysqlSession(this.spec, {
+      user: o.user,
+      password: o.password.reveal(),
+      connectTimeoutMs: o.connectTimeoutMs,
+      ...(o.tls && { tls: o.tls }),
+      keepAlive: o.reuseConnection === true,
+    });
+    this.#current = session;
+    return session;
+  }
+
+  async #run(): Promise<NodeObservation> {
+    const { name, host, port } = this.spec;
+    const target: ProbeTarget = { node: name, host, port };
+    const at = Date.now();
+    const started = performance.now();
+    let phase: ProbePhase = 'connect';
+    let session: MysqlSession | undefined;
+    const deadline = new Deadline(this.#options.timeoutMs, () => session?.destroy());
+    const observe = (result: { status: NodeStatus } | { error: ProbeError }): NodeObservation => ({
+      node: name,
+      host,
+      port,
+      at,
+      latencyMs: round1(performance.now() - started),
+      ...result,
+    });
+    const attempt = async (s: MysqlSession): Promise<NodeStatus> => {
+      phase = 'connect';
+      await deadline.race(s.ready);
+      return readNodeStatus(s, deadline, (p) => (phase = p));
+    };
+    try {
+      if (this.#closed) throw Object.assign(new Error('the prober is closed'), { code: 'PROBER_CLOSED' });
+      const reused = this.#live?.usable === true;
+      session = reused ? this.#live! : this.#open();
+      this.#live = undefined;
+      let status: NodeStatus;
+      try {
+        status = await attempt(session);
+      } catch (err) {
+        // A kept connection may have died since the last probe (wait_timeout, ALL_KILL): retry once, fresh.
+        if (!reused || deadline.passed || !isFatal(err)) throw err;
+        session.destroy();
+        session = this.#open();
+        status = await attempt(session);
+      }
+      const result = observe({ status });
+      if (this.#options.reuseConnection && !this.#closed && session.usable) this.#live = session;
+      else session.close();
+      return result;
+    } catch (err) {
+      session?.destroy();
+      if (phase === 'connect' && session?.tcpConnected) phase = 'login';
+      const error =
+        err instanceof DeadlineExceeded
+          ? timeoutError(target, phase, this.#options.timeoutMs)
+          : classifyError(err, target, phase, this.#options.password.reveal());
+      return observe({ error });
+    } finally {
+      deadline.clear();
+      this.#current = undefined;
+    }
+  }
+}
+
+/** Probes one node on a connection of its own, closed afterwards. Never rejects. */
+export function probeNode(spec: Readonly<NodeSpec>, options: ProbeOptions): Promise<NodeObservation> {
+  return new NodeProber(spec, { ...options, reuseConnection: false }).probe();
+}

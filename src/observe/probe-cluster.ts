@@ -1,0 +1,35 @@
+// Probes every node at once. Each probe has its own hard deadline, so a tick takes at most
+// timeoutMs however many nodes are frozen.
+import type { NodeSpec } from '../model/node.js';
+import type { ClusterObservation } from '../model/observation.js';
+import { NodeProber, probeNode } from './node-prober.js';
+import type { ProbeOptions } from './probe-options.js';
+
+/** One tick over all nodes, each on a connection of its own. Never rejects. */
+export async function probeCluster(nodes: readonly Readonly<NodeSpec>[], options: ProbeOptions): Promise<ClusterObservation> {
+  const at = Date.now();
+  return { at, nodes: await Promise.all(nodes.map((n) => probeNode(n, options))) };
+}
+
+/** A long-lived prober of a fixed node list (keeps one connection per node with reuseConnection). */
+export class ClusterProber {
+  readonly #probers: NodeProber[];
+
+  constructor(nodes: readonly Readonly<NodeSpec>[], options: ProbeOptions) {
+    this.#probers = nodes.map((n) => new NodeProber(n, options));
+  }
+
+  /** Probes every node in parallel; node order as configured. Never rejects. */
+  async tick(): Promise<ClusterObservation> {
+    const at = Date.now();
+    return { at, nodes: await Promise.all(this.#probers.map((p) => p.probe())) };
+  }
+
+  close(): void {
+    for (const p of this.#probers) p.close();
+  }
+
+  destroy(): void {
+    for (const p of this.#probers) p.destroy();
+  }
+}

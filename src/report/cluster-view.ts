@@ -1,0 +1,81 @@
+// The JSON of GET /api/cluster and GET /api/decisions: what the loop decides now, and the audit log of
+// the ticks that changed something. Pure: built from the ReportSource's records, plain JSON out.
+import type { Finding, PrimaryComponent, RoleChange } from '../model/decision.js';
+import type { ApplyOutcome, LoopCounters, ReportSource, TickRecord } from '../model/tick.js';
+
+export interface LastTickView {
+  seq: number;
+  at: number;
+  durationMs: number;
+  /** server time minus the tick's time: a client compares it, not its own clock, to tell staleness */
+  ageMs: number;
+}
+
+export interface ClusterView {
+  name: string;
+  startedAt: number;
+  /** server time of this answer, epoch ms */
+  now: number;
+  epoch: number | null;
+  writers: string[];
+  readers: string[];
+  primary: PrimaryComponent | null;
+  findings: Finding[];
+  counters: LoopCounters;
+  maintenance: string[];
+  lastTick: LastTickView | null;
+  applied: ApplyOutcome[];
+  proxy: { endpoints: { writer?: string; reader?: string }; rejected: number } | null;
+}
+
+export function clusterView(source: ReportSource, now: number): ClusterView {
+  const tick = source.latest();
+  const stats = source.proxyStats();
+  return {
+    name: source.clusterName,
+    startedAt: source.startedAt,
+    now,
+    epoch: tick?.desired.epoch ?? null,
+    writers: tick?.desired.writers ?? [],
+    readers: tick?.desired.readers ?? [],
+    primary: tick?.desired.primary ?? null,
+    findings: tick?.findings ?? [],
+    counters: source.counters(),
+    maintenance: source.maintenanceMarks(),
+    lastTick: tick === undefined ? null : { seq: tick.seq, at: tick.at, durationMs: tick.durationMs, ageMs: Math.max(0, now - tick.at) },
+    applied: tick?.applied ?? [],
+    proxy: stats === undefined ? null : { endpoints: stats.endpoints, rejected: stats.rejected },
+  };
+}
+
+export interface DecisionView {
+  seq: number;
+  at: number;
+  epoch: number;
+  writers: string[];
+  readers: string[];
+  changes: RoleChange[];
+  findings: Finding[];
+  /** routers that failed to apply this decision, with their error */
+  applyErrors: { router: string; code: string; message: string }[];
+}
+
+export function decisionView(tick: TickRecord): DecisionView {
+  return {
+    seq: tick.seq,
+    at: tick.at,
+    epoch: tick.desired.epoch,
+    writers: tick.desired.writers,
+    readers: tick.desired.readers,
+    changes: tick.changes,
+    findings: tick.findings,
+    applyErrors: tick.applied
+      .filter((a) => !a.ok)
+      .map((a) => ({ router: a.router, code: a.error?.code ?? 'E_APPLY', message: a.error?.message ?? `${a.router}: apply not verified` })),
+  };
+}
+
+/** The last `limit` ticks that changed something, newest first. */
+export function decisionsView(source: ReportSource, limit: number): DecisionView[] {
+  return source.history(limit).slice(-limit).reverse().map(decisionView);
+}

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createReportMetrics } from './report-metrics.js';
+import { FakeReportSource } from './testing/fake-report-source.js';
+import { failedOverSource, steadyTick } from './testing/scenario.js';
+import { buildTick } from './testing/tick-fixtures.js';
+
+/** "name{labels}" -> value, for the galera_warden_ series of an exposition text. */
+function samples(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('galera_warden_')) continue;
+    const cut = line.lastIndexOf(' ');
+    out.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+  }
+  return out;
+}
+
+function typeOf(text: string, name: string): string | undefined {
+  return new RegExp(`^# TYPE ${name} (\\w+)$`, 'm').exec(text)?.[1];
+}
+
+void describe('report metrics', () => {
+  void it('exposes node state, roles, sessions, bytes and loop counters with their values', async () => {
+    const source = failedOverSource();
+    source.marks.add('db1');
+    const text = await createReportMetrics(source, { defaultMetrics: false }).scrape();
+    const s = samples(text);
+    const expect: Record<string, number> = {
+      'galera_warden_info{cluster="prod-galera"}': 1,
+      'galera_warden_node_wsrep_local_state{node="db1"}': 0,
+      'galera_warden_node_wsrep_local_state{node="db2"}': 4,
+      'galera_warden_node_primary{node="db1"}': 0,
+      'galera_warden_node_primary{node="db3"}': 1,
+      'galera_warden_node_in_service{node="db1"}': 0,
+      'galera_warden_node_in_service{node="db2"}': 1,
+      'galera_warden_node_maintenance{node="db1"}': 1,
+      'galera_warden_node_role{node="db2",pool="writer",role="writer"}': 1,
+      'galera_warden_node_role{node="db2",pool="writer",role="backup"}': 0,
+      'galera_warden_node_role{node="db1",pool="writer",role="maintenance"}': 1,
+      'galera_warden_node_role{node="db1",pool="reader",role="reader"}': 0,
+      'galera_warden_node_role{node="db3",pool="writer",role="backup"}': 1,
+      'galera_warden_node_sessions{node="db2",port="writer"}': 7,
+      'galera_warden_node_sessions{node="db3",port="reader"}': 3,
+      'galera_warden_node_bytes_total{node="db2",port="writer",direction="out"}': 910_000,
+      'galera_warden_node_bytes_total{node="db3",port="reader",direction="in"}': 1_500,
+      'galera_warden_probe_latency_seconds{node="db1"}': 0.0031,
+      'galera_warden_failovers_total': 1,
+      'galera_warden_writer_epoch': 2,
+      'galera_warden_writers': 1,
+      'galera_warden_ticks_total': 5,
+      'galera_warden_tick_duration_seconds': 0.0482,
+      'galera_warden_apply_errors_total': 0,
+      'galera_warden_rejected_connections_total': 4,
+      'galera_warden_finding{code="NOT_PRIMARY",severity="error",node="db1"}': 1,
+    };
+    for (const [series, value] of Object.entries(expect)) assert.equal(s.get(series), value, series);
+    // every node has exactly one role per pool
+    for (const node of ['db1', 'db2', 'db3']) {
+      for (const pool of ['writer', 'reader']) {
+        const ones = [...s].filter(([k, v]) => k.startsWith(`galera_warden_node_role{node="${node}",pool="${pool}"`) && v === 1);
+        assert.equal(ones.length, 1, `${node} ${pool}`);
+      }
+    }
+    assert.equal(typeOf(text, 'galera_warden_failovers_total'), 'counter');
+    assert.equal(typeOf(text, 'galera_warden_node_bytes_total'), 'counter');
+    assert.equal(typeOf(text, 'galera_warden_tick_duration_seconds'), 'gauge');
+  });
+
+  void it('mirrors the loop counters: scraping again counts nothing twice', async () => {
+    const source = failedOverSource();
+    const metrics = createReportMetrics(source, { defaultMetrics: false });
+    await metrics.scrape();
+    const second = samples(await metrics.scrape());
+    assert.equal(second.get('galera_warden_ticks_total'), 5);
+    assert.equal(second.get('galera_warden_failovers_total'), 1);
+    assert.equal(second.get('galera_warden_node_bytes_total{node="db2",port="writer",direction="in"}'), 52_000);
+    source.record(steadyTick(6));
+    assert.equal(samples(await metrics.scrape()).get('galera_warden_ticks_total'), 6);
+  });
+
+  void it('drops the series of a node that left the configuration', async () => {
+    const source = failedOverSource();
+    const metrics = createReportMetrics(source, { defaultMetrics: false });
+    assert.ok(samples(await metrics.scrape()).has('galera_warden_node_in_service{node="db1"}'));
+    source.record(buildTick({ seq: 6, epoch: 2, nodes: [{ name: 'db2', writer: 'writer' }, { name: 'db3' }] }));
+    source.proxy = undefined;
+    const after = samples(await metrics.scrape());
+    assert.equal([...after.keys()].some((k) => k.includes('node="db1"')), false);
+    assert.equal(after.get('galera_warden_node_in_service{node="db2"}'), 1);
+    assert.equal([...after.keys()].some((k) => k.startsWith('galera_warden_node_sessions')), false);
+  });
+
+  void it('before the first tick: counters and tick gauges at zero, no node series', async () => {
+    const s = samples(await createReportMetrics(new FakeReportSource(), { defaultMetrics: false }).scrape());
+    assert.equal(s.get('galera_warden_ticks_total'), 0);
+    assert.equal(s.get('galera_warden_writers'), 0);
+    assert.equal(s.get('galera_warden_tick_duration_seconds'), 0);
+    assert.equal(s.get('galera_warden_last_tick_timestamp_seconds'), 0, 'time() minus it is huge: a staleness alert fires');
+    assert.equal([...s.keys()].some((k) => k.includes('node=')), false);
+  });
+
+  void it('reads the source once per scrape, and the process metrics come along', async () => {
+    const source = failedOverSource();
+    let reads = 0;
+    const latest = source.latest.bind(source);
+    source.latest = () => {
+      reads += 1;
+      return latest();
+    };
+    const text = await createReportMetrics(source).scrape();
+    assert.equal(reads, 1);
+    assert.match(text, /^process_cpu_user_seconds_total /m);
+  });
+});

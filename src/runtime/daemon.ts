@@ -1,0 +1,124 @@
+// `galera-warden run`: wires the probes, the decision loop, the built-in proxy, its health port and the
+// report server together, and takes them down in order on shutdown (stop accepting, drain, close).
+import { BuiltinProxyAdapter } from '../apply/builtin-proxy/adapter.js';
+import type { RouterAdapter } from '../apply/router.js';
+import { decideConfigOf } from '../config/decide-config-of.js';
+import type { ReportSource } from '../model/tick.js';
+import { ClusterProber } from '../observe/probe-cluster.js';
+import { probeOptionsFromConfig } from '../observe/probe-options.js';
+import type { WardenConfig } from '../config/warden-config.js';
+import { HealthPort } from './health-port.js';
+import type { Logger } from './logger.js';
+import { RuntimeReportSource } from './report-source.js';
+import { StateFile } from './state-file.js';
+import { TickRecorder } from './tick-recorder.js';
+import { WardenLoop } from './warden-loop.js';
+
+export interface Closable {
+  close(): Promise<void>;
+}
+
+export interface DaemonOptions {
+  config: WardenConfig;
+  log: Logger;
+  /** starts the HTTP API / dashboard on the report source; injected so that runtime/ stays free of HTTP details */
+  startReport?: (source: ReportSource) => Promise<Closable & { address: string }>;
+}
+
+export interface Endpoints {
+  writer?: string;
+  reader?: string;
+  health?: string;
+  api?: string;
+}
+
+export class Daemon {
+  readonly endpoints: Endpoints = {};
+  private readonly prober: ClusterProber;
+  private readonly loop: WardenLoop;
+  private readonly recorder: TickRecorder;
+  private readonly proxy: BuiltinProxyAdapter | undefined;
+  private readonly health: HealthPort | undefined;
+  private report: Closable | undefined;
+  readonly source: RuntimeReportSource;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly o: DaemonOptions) {
+    const { config, log } = o;
+    this.prober = new ClusterProber(config.nodes, { ...probeOptionsFromConfig(config), reuseConnection: true });
+    this.recorder = new TickRecorder({ recent: 60, history: config.run.history });
+    const routers: RouterAdapter[] = [];
+    if (config.proxy.enabled) {
+      const p = config.proxy;
+      this.proxy = new BuiltinProxyAdapter({
+        writer: { host: p.host, port: p.writerPort },
+        ...(p.readerEnabled ? { reader: { host: p.host, port: p.readerPort } } : {}),
+        waitForBackendMs: p.waitForBackendMs,
+        connectTimeoutMs: p.connectTimeoutMs,
+        log: (level, msg, fields) => log[level](fields ?? {}, msg),
+      });
+      this.health = new HealthPort(p.host, p.healthPort);
+      routers.push(this.proxy);
+    }
+    this.loop = new WardenLoop({
+      observe: () => this.prober.tick(),
+      decideConfig: decideConfigOf(config),
+      routers,
+      recorder: this.recorder,
+      intervalMs: config.run.intervalMs,
+      log,
+      ...(config.run.stateFile ? { state: new StateFile(config.run.stateFile, (m) => log.warn(m)) } : {}),
+    });
+    this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats());
+  }
+
+  async start(): Promise<Endpoints> {
+    if (this.proxy) {
+      const ep = await this.proxy.listen();
+      this.endpoints.writer = ep.writer;
+      if (ep.reader) this.endpoints.reader = ep.reader;
+      const h = await this.health!.listen();
+      this.endpoints.health = `${h.address}:${h.port}`;
+    }
+    if (this.o.startReport) {
+      const r = await this.o.startReport(this.source);
+      this.report = r;
+      this.endpoints.api = r.address;
+    }
+    this.loop.start();
+    this.o.log.info({ ...this.endpoints, nodes: this.o.config.nodes.map((n) => n.name), intervalMs: this.o.config.run.intervalMs }, 'galera-warden running');
+    return this.endpoints;
+  }
+
+  /** Graceful: readiness 503, no more ticks, stop accepting, let open connections finish for drainMs, close. */
+  shutdown(): Promise<void> {
+    this.closing ??= (async () => {
+      const log = this.o.log;
+      log.info('shutting down: draining');
+      this.health?.drain();
+      await this.loop.stop();
+      if (this.proxy) {
+        const drained = this.proxy.close();
+        const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.o.config.proxy.drainMs).unref());
+        if ((await Promise.race([drained.then(() => 'drained' as const), timer])) === 'timeout') {
+          log.warn({ drainMs: this.o.config.proxy.drainMs }, 'connections still open after the drain time: closing them');
+          await this.proxy.destroy();
+        }
+      }
+      await this.report?.close();
+      await this.health?.close();
+      this.prober.destroy();
+      log.info('stopped');
+    })();
+    return this.closing;
+  }
+
+  /** Abrupt: sever everything now. */
+  async destroy(): Promise<void> {
+    await this.loop.stop();
+    await this.proxy?.destroy();
+    await this.report?.close();
+    await this.health?.close();
+    this.prober.destroy();
+  }
+}

@@ -1,0 +1,54 @@
+// The audit log of the loop: the last ticks, and a longer history of the ticks that changed something
+// (role changes, a new set of findings, an apply that acted or failed). The report layer reads it.
+import type { LoopCounters, TickRecord } from '../model/tick.js';
+
+export interface RecorderOptions {
+  /** ticks kept whatever they hold */
+  recent: number;
+  /** ticks kept that changed something */
+  history: number;
+}
+
+const findingKey = (t: TickRecord) => t.findings.map((f) => `${f.code}:${f.node ?? ''}`).sort().join('|');
+
+export class TickRecorder {
+  private readonly recent: TickRecord[] = [];
+  private readonly notable: TickRecord[] = [];
+  private readonly totals: LoopCounters = { ticks: 0, failovers: 0, applyErrors: 0, overruns: 0 };
+
+  constructor(private readonly options: RecorderOptions = { recent: 60, history: 500 }) {}
+
+  record(tick: TickRecord, overran: boolean): void {
+    const prev = this.latest();
+    this.totals.ticks++;
+    if (overran) this.totals.overruns++;
+    if (tick.applied.some((a) => !a.ok)) this.totals.applyErrors++;
+    if (prev && tick.desired.epoch !== prev.desired.epoch) this.totals.failovers++;
+    const notable =
+      !prev ||
+      tick.changes.length > 0 ||
+      tick.desired.epoch !== prev.desired.epoch ||
+      findingKey(tick) !== findingKey(prev) ||
+      tick.applied.some((a) => a.changed || !a.ok);
+    push(this.recent, tick, this.options.recent);
+    if (notable) push(this.notable, tick, this.options.history);
+  }
+
+  latest(): TickRecord | undefined {
+    return this.recent[this.recent.length - 1];
+  }
+
+  /** Ticks that changed something, oldest first, at most `limit`. */
+  history(limit: number): TickRecord[] {
+    return this.notable.slice(Math.max(0, this.notable.length - limit));
+  }
+
+  counters(): LoopCounters {
+    return { ...this.totals };
+  }
+}
+
+function push<T>(list: T[], item: T, max: number): void {
+  list.push(item);
+  if (list.length > max) list.splice(0, list.length - max);
+}

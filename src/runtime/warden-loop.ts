@@ -1,0 +1,130 @@
+// The loop: observe every node in parallel -> decide -> apply to every router -> record the tick.
+// A tick never overlaps the previous one; the next starts `intervalMs` after the previous one started
+// (or at once when a tick overran). The decision state is handed from tick to tick and persisted.
+import { decide } from '../decide/decide.js';
+import type { DecideConfig } from '../model/decide-config.js';
+import type { DecideState } from '../model/decision.js';
+import type { ExternalVerdict } from '../model/external.js';
+import type { ClusterObservation } from '../model/observation.js';
+import type { ApplyOutcome, TickRecord } from '../model/tick.js';
+import type { RouterAdapter } from '../apply/router.js';
+import type { TickRecorder } from './tick-recorder.js';
+import type { Logger } from './logger.js';
+
+export interface StateStore {
+  load(): DecideState | null;
+  save(state: DecideState): void;
+}
+
+export interface LoopOptions {
+  observe: () => Promise<ClusterObservation>;
+  decideConfig: DecideConfig;
+  routers: readonly RouterAdapter[];
+  recorder: TickRecorder;
+  intervalMs: number;
+  log: Logger;
+  state?: StateStore;
+  now?: () => number;
+  /** how long an operator's switchover request stands before it lapses */
+  switchoverTtlMs?: number;
+}
+
+export class WardenLoop {
+  private state: DecideState | null;
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+  private readonly maintenance = new Set<string>();
+  private switchover: { node: string; until: number } | undefined;
+  private readonly now: () => number;
+
+  constructor(private readonly o: LoopOptions) {
+    this.now = o.now ?? Date.now;
+    this.state = o.state?.load() ?? null;
+  }
+
+  /** One full tick; never rejects (a failing router is an outcome, a failing probe an observation). */
+  async tick(): Promise<TickRecord> {
+    const started = this.now();
+    const observation = await this.o.observe();
+    const now = this.now();
+    const result = decide({ observation, previous: this.state, config: this.o.decideConfig, now, external: this.external(now) });
+    const applied: ApplyOutcome[] = await Promise.all(this.o.routers.map((r) => r.apply(result.desired)));
+    this.state = result.next;
+    try {
+      this.o.state?.save(result.next);
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).message }, 'could not save the decision state');
+    }
+    if (this.switchover && result.desired.writers.includes(this.switchover.node)) this.switchover = undefined;
+    const record: TickRecord = {
+      seq: ++this.seq,
+      at: started,
+      durationMs: this.now() - started,
+      observation,
+      desired: result.desired,
+      findings: result.findings,
+      changes: result.changes,
+      applied,
+    };
+    this.o.recorder.record(record, record.durationMs > this.o.intervalMs);
+    this.logTick(record);
+    return record;
+  }
+
+  private external(now: number): ExternalVerdict {
+    const v: ExternalVerdict = {};
+    if (this.maintenance.size > 0) v.maintenance = [...this.maintenance].sort();
+    if (this.switchover && this.switchover.until > now) v.switchoverTo = this.switchover.node;
+    else this.switchover = undefined;
+    return v;
+  }
+
+  private logTick(t: TickRecord): void {
+    for (const c of t.changes) this.o.log.info({ node: c.node, pool: c.pool, from: c.from, to: c.to, reasons: c.reasons, epoch: t.desired.epoch }, c.message);
+    for (const a of t.applied) {
+      if (a.error) this.o.log.error({ router: a.router, code: a.error.code }, a.error.message);
+      else if (a.changed) this.o.log.info({ router: a.router, severed: a.severed, ms: Math.round(a.durationMs) }, a.actions.join('; '));
+    }
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    const loop = async (): Promise<void> => {
+      const started = this.now();
+      try {
+        await this.tick();
+      } catch (err) {
+        this.o.log.error({ err: (err as Error).stack }, 'tick failed');
+      }
+      if (this.stopped) return;
+      const wait = Math.max(0, this.o.intervalMs - (this.now() - started));
+      this.timer = setTimeout(() => {
+        this.running = loop();
+      }, wait);
+    };
+    this.running = loop();
+  }
+
+  /** Stops scheduling ticks and waits for the one in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  setMaintenance(node: string, on: boolean): void {
+    if (on) this.maintenance.add(node);
+    else this.maintenance.delete(node);
+  }
+
+  maintenanceMarks(): string[] {
+    return [...this.maintenance].sort();
+  }
+
+  requestSwitchover(node: string): void {
+    this.switchover = { node, until: this.now() + (this.o.switchoverTtlMs ?? 10_000) };
+  }
+}
