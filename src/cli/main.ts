@@ -8,6 +8,7 @@ import { registerExplain } from './explain-command.js';
 import { registerStatus } from './status-command.js';
 import { registerHealthcheck } from './healthcheck-command.js';
 import { registerRun } from './run-command.js';
+import { registerDemo } from './demo-command.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerHealthcheck(program);
   registerRun(program);
+  registerDemo(program);
   return program;
 }
 

@@ -162,6 +162,36 @@ describe('loadConfig: bad input', () => {
   });
 });
 
+describe('loadConfig: bad input in the daemon sections', () => {
+  it('activeFailover other than 0 or 1', async () => {
+    const msg = await bad(`${GOOD}[routing]\nactiveFailover = 2\n`, ['routing.activeFailover']);
+    assert.match(msg, /expected 0 \(no fail-over\) or 1/);
+  });
+
+  it('a negative hold time', async () => {
+    await bad(`${GOOD}[routing]\nminHoldMs = -5\n`, ['routing.minHoldMs']);
+  });
+
+  it('proxy ports that collide', async () => {
+    const msg = await bad(`${GOOD}[proxy]\nwriterPort = 4000\nreaderPort = 4000\n`, ['proxy.readerPort']);
+    assert.match(msg, /port 4000 is already proxy.writerPort/);
+  });
+
+  it('an API user without a password source, and a password without a user', async () => {
+    await bad(`${GOOD}[api]\nuser = "admin"\n`, ['api.user']);
+    await bad(`${GOOD}[api]\npassword = "x"\n`, ['api.password']);
+  });
+
+  it('an API password in an unset environment variable', async () => {
+    const msg = await bad(`${GOOD}[api]\nuser = "admin"\npasswordEnv = "NOPE_GW"\n`, ['api.passwordEnv']);
+    assert.match(msg, /NOPE_GW is not set/);
+  });
+
+  it('an unknown log format', async () => {
+    await bad(`${GOOD}[run]\nlogFormat = "xml"\n`, ['run.logFormat']);
+  });
+});
+
 describe('loadConfig: good input', () => {
   it('fills the defaults', async () => {
     const c = await loadConfig(write(GOOD));
@@ -220,8 +250,13 @@ describe('loadConfig: good input', () => {
   it('loads examples/galera-warden.toml', async () => {
     const here = path.dirname(fileURLToPath(import.meta.url));
     const example = path.resolve(here, '../../../examples/galera-warden.toml');
-    const c = await loadConfig(example, io({ GALERA_WARDEN_PASSWORD: 'example' }));
+    const c = await loadConfig(example, io({ GALERA_WARDEN_PASSWORD: 'example', GALERA_WARDEN_API_PASSWORD: 'api-example' }));
     assert.equal(c.cluster.name, 'galera-prod');
+    assert.equal(c.routing.minHoldMs, 8000);
+    assert.equal(c.proxy.writerPort, 3306);
+    assert.equal(c.api.password?.reveal(), 'api-example');
+    assert.equal(JSON.stringify(c).includes('api-example'), false);
+    assert.equal(c.run.stateFile, '/var/lib/galera-warden/state.json');
     assert.deepEqual(c.nodes.map((x) => `${x.name}@${x.host}:${x.port}/${x.weight}`), ['db1@10.0.0.11:3306/1000', 'db2@10.0.0.12:3306/999', 'db3@10.0.0.13:3306/998']);
     assert.equal(c.nodes[0]?.healthPort, 9200);
     assert.equal(c.credentials.passwordSource, 'env GALERA_WARDEN_PASSWORD');

@@ -1,0 +1,334 @@
+// The probe, the node classification and the real `healthcheck` CLI (one process per node, queried
+// over HTTP) against a real 3-node MariaDB Galera sandbox, after each fault the foundation issue
+// names: SIGKILL, SIGSTOP, SIGCONT, wsrep_desync=ON, wsrep_reject_queries=ALL, read_only=ON, and a
+// survivor that lost its two peers (non-Primary). The cluster is restored between faults. Also
+// `status --json` on the live cluster, and that the warden password shows up nowhere.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../src/config/load-config.js';
+import { assessNode } from '../src/decide/node-health.js';
+import type { NodeSpec } from '../src/model/node.js';
+import type { NodeObservation, NodeStatus } from '../src/model/observation.js';
+import { probeNode } from '../src/observe/node-prober.js';
+import { probeCluster } from '../src/observe/probe-cluster.js';
+import type { ProbeOptions } from '../src/observe/probe-options.js';
+import { probeOptionsFromConfig } from '../src/observe/probe-options.js';
+import type { Sandbox } from '../src/sandbox/sandbox.js';
+import type { HealthcheckAnswer, HealthcheckProcess } from './support/cli-process.js';
+import { runCli, startHealthcheck } from './support/cli-process.js';
+import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
+import { writeConfig } from './support/warden-process.js';
+
+const SLOT = 3;
+const HC_BASE = 30000 + 200 * SLOT + 100;
+const CONNECT_TIMEOUT_MS = 800;
+const TIMEOUT_MS = 1000;
+/** how late a probe of a frozen node may come back after its deadline (event loop, 2 busy cores) */
+const DEADLINE_SLACK_MS = 500;
+const HEAL_MS = 90_000;
+
+const codes = (a: { reasons: { code: string }[] }) => a.reasons.map((r) => r.code);
+
+describe('probe and healthcheck under faults (real 3-node Galera)', () => {
+  let sb: Sandbox | undefined;
+  let options: ProbeOptions;
+  let specs: NodeSpec[] = [];
+  let configFile = '';
+  let password = '';
+  /** healthcheck processes: node1..node3 with defaults, and node2 with each availability flag */
+  const hc: Record<string, HealthcheckProcess> = {};
+  /** every HTTP body and CLI output seen, checked for the password at the end */
+  const seen: string[] = [];
+
+  const probe = async (i: number): Promise<NodeObservation> => {
+    const obs = await probeNode(specs[i - 1]!, options);
+    seen.push(JSON.stringify(obs));
+    return obs;
+  };
+  const status = async (i: number): Promise<NodeStatus> => {
+    const obs = await probe(i);
+    assert.ok(obs.status, `node${i} answered no status: ${obs.error?.message}`);
+    return obs.status;
+  };
+  const check = async (name: string): Promise<HealthcheckAnswer> => {
+    const a = await hc[name]!.check();
+    seen.push(a.text);
+    return a;
+  };
+  /** Polls a healthcheck until its answer has the wanted HTTP status (and passes `also`). */
+  const waitCheck = (name: string, want: number, timeoutMs: number, also: (a: HealthcheckAnswer) => boolean = () => true) =>
+    waitFor(`healthcheck ${name} to answer ${want}`, timeoutMs, async () => {
+      const a = await check(name);
+      return a.status === want && also(a) ? a : undefined;
+    }, 200);
+  /** The whole cluster back to normal: every node Synced in a Primary component of 3, every healthcheck 200. */
+  const waitHealthy = async (): Promise<void> => {
+    await waitFor('all three nodes Synced, Primary, size 3', HEAL_MS, async () => {
+      const obs = await probeCluster(specs, options);
+      return obs.nodes.every((o) => o.status?.localState === 4 && o.status.clusterStatus === 'Primary' && o.status.clusterSize === 3) ? true : undefined;
+    }, 250);
+    for (const name of ['node1', 'node2', 'node3']) await waitCheck(name, 200, 20_000);
+  };
+
+  before(async () => {
+    sb = await startSandbox(SLOT);
+    password = sb.password('warden');
+    configFile = writeConfig(sb.configPath, `[probe]\nconnectTimeoutMs = ${CONNECT_TIMEOUT_MS}\ntimeoutMs = ${TIMEOUT_MS}\n`, path.join(sb.dir, 'faults.toml'));
+    const config = await loadConfig(configFile);
+    options = { ...probeOptionsFromConfig(config), reuseConnection: false };
+    specs = [...config.nodes];
+    const started = await Promise.all([
+      startHealthcheck(configFile, 'node1', HC_BASE + 1),
+      startHealthcheck(configFile, 'node2', HC_BASE + 2),
+      startHealthcheck(configFile, 'node3', HC_BASE + 3),
+      startHealthcheck(configFile, 'node2', HC_BASE + 4, ['--available-when-donor']),
+      startHealthcheck(configFile, 'node2', HC_BASE + 5, ['--available-when-read-only']),
+    ]);
+    for (const [name, p] of Object.entries({ node1: 0, node2: 1, node3: 2, node2donor: 3, node2ro: 4 })) hc[name] = started[p]!;
+  });
+
+  after(async () => {
+    await Promise.all(Object.values(hc).map((p) => p.stop()));
+    await stopSandbox(sb);
+  });
+
+  it('a healthy cluster: every node Synced/Primary, available and writable, healthcheck 200', async () => {
+    for (const i of [1, 2, 3]) {
+      const obs = await probe(i);
+      const s = obs.status!;
+      assert.ok(s, obs.error?.message);
+      assert.equal(s.localState, 4);
+      assert.equal(s.localStateComment, 'Synced');
+      assert.equal(s.clusterStatus, 'Primary');
+      assert.equal(s.clusterSize, 3);
+      assert.equal(s.ready, true);
+      assert.equal(s.wsrepOn, true);
+      assert.deepEqual(s.tableAccess, { ok: true });
+      assert.deepEqual(s.members?.map((m) => m.name).sort(), ['node1', 'node2', 'node3']);
+      assert.ok(obs.latencyMs < TIMEOUT_MS);
+      assert.deepEqual(assessNode(obs), { available: true, writable: true, reasons: [] });
+    }
+    for (const name of Object.keys(hc)) {
+      const a = await check(name);
+      assert.equal(a.status, 200, `${name}: ${a.text}`);
+      assert.equal(a.body.available, true);
+      assert.equal(a.body.writable, true);
+      assert.equal(a.body.state, 'Synced');
+      assert.deepEqual(a.body.reasons, []);
+    }
+  });
+
+  it('status --json: exits 0 with one entry per node, and no password', async () => {
+    const r = await runCli(['status', '--config', configFile, '--json']);
+    seen.push(r.stdout, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { cluster: string; nodes: (NodeObservation & { health: { available: boolean; role: string } })[] };
+    assert.equal(doc.cluster, 'warden-sandbox');
+    assert.deepEqual(doc.nodes.map((n) => n.node), ['node1', 'node2', 'node3']);
+    for (const n of doc.nodes) {
+      assert.equal(n.status?.localStateComment, 'Synced');
+      assert.equal(n.health.available, true);
+    }
+    assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password), 'the warden password is in the status output');
+  });
+
+  it('SIGKILL: the probe is refused at once, healthcheck 503 PROBE_REFUSED; status --json still exits 0', async () => {
+    sb!.kill(3);
+    const obs = await probe(3);
+    assert.equal(obs.status, undefined);
+    assert.equal(obs.error?.kind, 'refused', obs.error?.message);
+    assert.equal(obs.error?.code, 'ECONNREFUSED');
+    assert.match(obs.error.message, /node3 \(127\.0\.0\.1:30631\)/);
+    assert.ok(obs.latencyMs < TIMEOUT_MS, `refused after ${obs.latencyMs} ms`);
+    assert.deepEqual(codes(assessNode(obs)), ['PROBE_REFUSED']);
+    const a = await check('node3');
+    assert.equal(a.status, 503);
+    assert.equal(a.body.available, false);
+    assert.equal(a.body.state, 'probe refused');
+    assert.deepEqual(codes(a.body), ['PROBE_REFUSED']);
+
+    const r = await runCli(['status', '--config', configFile, '--json']);
+    seen.push(r.stdout, r.stderr);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { nodes: NodeObservation[] };
+    assert.equal(doc.nodes[2]!.error?.kind, 'refused');
+
+    // The survivors evict the dead member and carry on as a Primary component of two.
+    await waitFor('survivors to re-form at size 2', 30_000, async () => ((await status(1)).clusterSize === 2 ? true : undefined), 250);
+    const s2 = await status(2);
+    assert.equal(s2.clusterStatus, 'Primary');
+    assert.equal(s2.clusterSize, 2);
+    assert.equal((await check('node2')).status, 200);
+    await sb!.start(3);
+    await waitHealthy();
+  });
+
+  it('SIGSTOP: the probe times out within its deadline, healthcheck 503 PROBE_TIMEOUT; the others still answer', async () => {
+    sb!.freeze(3);
+    const t0 = performance.now();
+    const obs = await probe(3);
+    const took = performance.now() - t0;
+    assert.equal(obs.error?.kind, 'timeout', obs.error?.message);
+    assert.ok(took <= TIMEOUT_MS + DEADLINE_SLACK_MS, `the probe of a frozen node took ${Math.round(took)} ms (deadline ${TIMEOUT_MS} ms)`);
+    assert.ok(took >= CONNECT_TIMEOUT_MS - 50, `timed out after only ${Math.round(took)} ms`);
+    assert.deepEqual(codes(assessNode(obs)), ['PROBE_TIMEOUT']);
+
+    const tick0 = performance.now();
+    const tick = await probeCluster(specs, options);
+    assert.ok(performance.now() - tick0 <= TIMEOUT_MS + DEADLINE_SLACK_MS);
+    assert.ok(tick.nodes[0]!.status && tick.nodes[1]!.status, 'node1 and node2 must still answer');
+    assert.equal(tick.nodes[2]!.error?.kind, 'timeout');
+
+    const h0 = performance.now();
+    const a = await check('node3');
+    assert.ok(performance.now() - h0 <= TIMEOUT_MS + DEADLINE_SLACK_MS, 'the healthcheck of a frozen node must answer within its probe deadline');
+    assert.equal(a.status, 503);
+    assert.equal(a.body.state, 'probe timeout');
+    assert.deepEqual(codes(a.body), ['PROBE_TIMEOUT']);
+    // Stay frozen until the peers evict node3, so that the thaw below resumes a node with a stale view.
+    await waitFor('node1 and node2 to evict the frozen node3', 30_000, async () => ((await status(1)).clusterSize === 2 ? true : undefined), 250);
+  });
+
+  it('SIGCONT: the node answers again (first with its stale pre-freeze view), and is 200 again once Synced in the Primary component', async () => {
+    sb!.thaw(3);
+    const first = await waitFor('node3 to answer after SIGCONT', 10_000, async () => (await probe(3)).status, 50);
+    const peers = await status(1);
+    // A diagnostic, not an assertion: how fast the resumed node notices that the cluster moved on.
+    console.log(`# node3 right after SIGCONT: ${first.localStateComment} ${first.clusterStatus} size=${first.clusterSize} view=${first.clusterConfId}` +
+      ` (peers: ${peers.clusterStatus} size=${peers.clusterSize} view=${peers.clusterConfId})`);
+    if (first.clusterStatus === 'Primary' && first.clusterSize === 3) {
+      // The stale view: node3 still believes in the 3-member Primary view its peers have left behind.
+      assert.ok(first.clusterConfId < peers.clusterConfId, 'a stale Primary view has an older view id than the live one');
+    }
+    await waitHealthy();
+    const s = await status(3);
+    assert.equal(s.clusterSize, 3);
+    assert.equal(s.clusterConfId, (await status(1)).clusterConfId);
+  });
+
+  it('wsrep_desync=ON: Donor/Desynced, 503 by default, 200 with --available-when-donor', async () => {
+    await sb!.sql(2, 'SET GLOBAL wsrep_desync=ON');
+    try {
+      const obs = await probe(2);
+      const s = obs.status!;
+      assert.ok(s, obs.error?.message);
+      assert.equal(s.desync, true);
+      assert.equal(s.localState, 2);
+      assert.equal(s.localStateComment, 'Donor/Desynced');
+      assert.equal(s.clusterStatus, 'Primary');
+      assert.deepEqual(s.tableAccess, { ok: true });
+      const strict = assessNode(obs);
+      assert.equal(strict.available, false);
+      assert.deepEqual(codes(strict), ['DESYNCED']);
+      const lenient = assessNode(obs, { availableWhenDonor: true, availableWhenReadOnly: false });
+      assert.equal(lenient.available, true);
+      assert.equal(lenient.writable, true);
+
+      const a = await check('node2');
+      assert.equal(a.status, 503);
+      assert.equal(a.body.state, 'Donor/Desynced');
+      assert.deepEqual(codes(a.body), ['DESYNCED']);
+      const d = await check('node2donor');
+      assert.equal(d.status, 200, d.text);
+      assert.equal(d.body.available, true);
+      assert.deepEqual(codes(d.body), ['DESYNCED']);
+      assert.equal((await check('node2ro')).status, 503);
+    } finally {
+      await sb!.sql(2, 'SET GLOBAL wsrep_desync=OFF');
+    }
+    await waitHealthy();
+  });
+
+  it('wsrep_reject_queries=ALL: table access refused with 1047, 503 even with --available-when-donor', async () => {
+    await sb!.sql(2, 'SET GLOBAL wsrep_reject_queries=ALL');
+    try {
+      const obs = await probe(2);
+      const s = obs.status!;
+      assert.ok(s, obs.error?.message);
+      assert.equal(s.rejectQueries, 'ALL');
+      assert.equal(s.localState, 4);
+      assert.equal(s.clusterStatus, 'Primary');
+      assert.equal(s.tableAccess.ok, false);
+      assert.equal(s.tableAccess.errno, 1047);
+      const h = assessNode(obs, { availableWhenDonor: true, availableWhenReadOnly: true });
+      assert.equal(h.available, false);
+      assert.deepEqual(codes(h), ['REJECT_QUERIES', 'TABLE_ACCESS']);
+      for (const name of ['node2', 'node2donor', 'node2ro']) {
+        const a = await check(name);
+        assert.equal(a.status, 503, `${name}: ${a.text}`);
+        assert.deepEqual(codes(a.body), ['REJECT_QUERIES', 'TABLE_ACCESS']);
+        assert.match(a.body.reasons[1]!.message, /error 1047/);
+      }
+    } finally {
+      await sb!.sql(2, 'SET GLOBAL wsrep_reject_queries=NONE');
+    }
+    await waitHealthy();
+  });
+
+  it('read_only=ON: 503 by default, 200 but not writable with --available-when-read-only', async () => {
+    await sb!.sql(2, 'SET GLOBAL read_only=ON');
+    try {
+      const obs = await probe(2);
+      const s = obs.status!;
+      assert.ok(s, obs.error?.message);
+      assert.equal(s.readOnly, true);
+      assert.equal(s.localState, 4);
+      assert.deepEqual(s.tableAccess, { ok: true });
+      const strict = assessNode(obs);
+      assert.deepEqual({ available: strict.available, writable: strict.writable, codes: codes(strict) }, { available: false, writable: false, codes: ['READ_ONLY'] });
+      const lenient = assessNode(obs, { availableWhenDonor: false, availableWhenReadOnly: true });
+      assert.deepEqual({ available: lenient.available, writable: lenient.writable }, { available: true, writable: false });
+
+      const a = await check('node2');
+      assert.equal(a.status, 503);
+      assert.deepEqual(codes(a.body), ['READ_ONLY']);
+      const ro = await check('node2ro');
+      assert.equal(ro.status, 200, ro.text);
+      assert.equal(ro.body.available, true);
+      assert.equal(ro.body.writable, false);
+      assert.equal((await check('node2donor')).status, 503);
+    } finally {
+      await sb!.sql(2, 'SET GLOBAL read_only=OFF');
+    }
+    await waitHealthy();
+  });
+
+  it('a survivor that lost both peers is non-Primary: table access 1047, 503 NOT_PRIMARY; pc.bootstrap makes it 200 again', async () => {
+    sb!.kill(1);
+    sb!.kill(2);
+    const s = await waitFor('node3 to drop to non-Primary', 30_000, async () => {
+      const st = await status(3);
+      return st.clusterStatus === 'non-Primary' ? st : undefined;
+    }, 250);
+    assert.equal(s.ready, false);
+    assert.equal(s.tableAccess.ok, false);
+    assert.equal(s.tableAccess.errno, 1047);
+    assert.equal(s.members, undefined, 'no member list from a node outside the Primary component');
+    const obs = await probe(3);
+    const h = assessNode(obs, { availableWhenDonor: true, availableWhenReadOnly: true });
+    assert.equal(h.available, false);
+    assert.ok(codes(h).includes('NOT_PRIMARY'), codes(h).join(','));
+    assert.ok(codes(h).includes('TABLE_ACCESS'));
+
+    const a = await check('node3');
+    assert.equal(a.status, 503);
+    assert.ok(codes(a.body).includes('NOT_PRIMARY'), a.text);
+    assert.match(a.body.reasons.find((r) => r.code === 'NOT_PRIMARY')!.message, /node3: wsrep_cluster_status=non-Primary/);
+    for (const name of ['node1', 'node2']) assert.deepEqual(codes((await check(name)).body), ['PROBE_REFUSED']);
+
+    await sb!.bootstrap(3);
+    const back = await waitCheck('node3', 200, 30_000);
+    assert.equal(back.body.state, 'Synced');
+    const s3 = await status(3);
+    assert.equal(s3.clusterStatus, 'Primary');
+    assert.equal(s3.clusterSize, 1);
+  });
+
+  it('the warden password appears in no probe result, HTTP answer, CLI output or healthcheck log', () => {
+    assert.ok(password.length >= 16);
+    const logs = Object.values(hc).map((p) => p.output());
+    assert.ok(logs.some((l) => l.includes('unavailable (503)')), 'the healthchecks logged their transitions');
+    for (const text of [...seen, ...logs]) assert.ok(!text.includes(password), `the password leaked into: ${text.slice(0, 200)}`);
+  });
+});
