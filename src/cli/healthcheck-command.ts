@@ -19,6 +19,7 @@ export interface HealthcheckFlags {
   availableWhenDonor?: boolean;
   availableWhenReadOnly?: boolean;
   cacheMs?: string;
+  holdMs?: string;
   timeoutMs?: string;
 }
 
@@ -100,6 +101,7 @@ export async function runHealthcheck(f: HealthcheckFlags): Promise<void> {
   if (f.timeoutMs !== undefined && target.config) target.probe.timeoutMs = int(f.timeoutMs, '--timeout-ms', target.probe.connectTimeoutMs, 600_000);
   const listen = f.listen !== undefined ? parseListen(f.listen) : { host: hc?.host ?? '0.0.0.0', port: hc?.port ?? 9200 };
   const cacheMs = f.cacheMs !== undefined ? int(f.cacheMs, '--cache-ms', 0, 60_000) : (hc?.cacheMs ?? 0);
+  const holdMs = f.holdMs !== undefined ? int(f.holdMs, '--hold-ms', 0, 3_600_000) : (hc?.holdMs ?? 8000);
   const health = {
     availableWhenDonor: f.availableWhenDonor === true || hc?.availableWhenDonor === true,
     availableWhenReadOnly: f.availableWhenReadOnly === true || hc?.availableWhenReadOnly === true,
@@ -115,6 +117,7 @@ export async function runHealthcheck(f: HealthcheckFlags): Promise<void> {
     probe: () => prober.probe(),
     health,
     cacheMs,
+    holdMs,
     onChange: (b) => log(`${spec.name} is ${b.available ? 'available (200)' : 'unavailable (503)'}: ${b.state}${b.reasons.length ? `; ${b.reasons.map((r) => r.message).join('; ')}` : ''}`),
   });
   try {
@@ -165,6 +168,7 @@ export function registerHealthcheck(program: Command): void {
     .option('--listen <host:port>', 'address to serve on (default [healthcheck] host:port, else 0.0.0.0:9200)')
     .option('--available-when-donor', 'answer 200 for a Donor/Desynced node that does not reject queries')
     .option('--available-when-read-only', 'answer 200 for a read_only node')
+    .option('--hold-ms <ms>', 'after a failure, answer 503 until the node has been healthy this long (default 8000: outlasts the stale view of a resumed frozen node; 0: off)')
     .option('--cache-ms <ms>', 'reuse a probe result this long to protect the node from check storms (default 0: probe on every request; concurrent requests always share one probe)')
     .option('--timeout-ms <ms>', 'hard deadline of one probe (default probe.timeoutMs, else 2000)')
     .action(async (o: HealthcheckFlags) => {

@@ -197,7 +197,7 @@ describe('loadConfig: good input', () => {
     const c = await loadConfig(write(GOOD));
     assert.deepEqual(c.probe, { connectTimeoutMs: 1000, timeoutMs: 2000, intervalMs: 1000, reuseConnection: false });
     assert.deepEqual(c.nodes[0], { name: 'db1', host: '10.0.0.1', port: 3306, weight: 1000 });
-    assert.deepEqual(c.healthcheck, { host: '0.0.0.0', port: 9200, availableWhenDonor: false, availableWhenReadOnly: false, cacheMs: 0 });
+    assert.deepEqual(c.healthcheck, { host: '0.0.0.0', port: 9200, availableWhenDonor: false, availableWhenReadOnly: false, cacheMs: 0, holdMs: 8000 });
     assert.equal(c.tls.enabled, false);
     assert.equal(c.tls.verifyIdentity, true);
     assert.equal(c.credentials.user, 'warden');

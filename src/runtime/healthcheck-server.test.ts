@@ -132,6 +132,24 @@ describe('HealthcheckServer', () => {
     assert.equal(s.calls(), 2);
   });
 
+  it('holdMs keeps a recovered node at 503 RECOVERING until it has been healthy that long; a healthy start is not held', async () => {
+    let now = 10_000;
+    let healthy = true;
+    const s = await start(() => Promise.resolve(healthy ? okObservation() : failedObservation('db1', 'timeout')), { holdMs: 8000, now: () => now });
+    assert.equal((await request(s.port)).status, 200);
+    healthy = false;
+    assert.equal((await request(s.port)).status, 503);
+    healthy = true;
+    now += 1000;
+    const held = await request(s.port);
+    assert.equal(held.status, 503);
+    assert.equal((JSON.parse(held.body) as { reasons: { code: string }[] }).reasons[0]?.code, 'RECOVERING');
+    now += 7999;
+    assert.equal((await request(s.port)).status, 503);
+    now += 1;
+    assert.equal((await request(s.port)).status, 200);
+  });
+
   it('a probe that throws answers 503 PROBE_FAILED and the server keeps serving', async () => {
     let fail = true;
     const s = await start(() => (fail ? Promise.reject(new Error('boom')) : Promise.resolve(okObservation())));

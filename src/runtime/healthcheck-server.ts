@@ -29,6 +29,12 @@ export interface HealthcheckServerOptions {
   health: HealthOptions;
   /** reuse a result this long, ms (default 0) */
   cacheMs?: number;
+  /**
+   * after the node was seen unavailable, keep answering 503 until it has been available this long (ms,
+   * default 0). A frozen node that resumes reports a stale Synced/Primary view for about 6 s before it
+   * notices it was dropped; nothing on the node itself shows it, so only a hold covers that window.
+   */
+  holdMs?: number;
   /** called when the answer changes between available and not (for logging) */
   onChange?: (body: HealthcheckBody) => void;
   assess?: (obs: NodeObservation, options: HealthOptions) => NodeHealth;
@@ -36,6 +42,8 @@ export interface HealthcheckServerOptions {
 }
 
 const ALLOWED = 'GET, HEAD, OPTIONS';
+/** reason code of an answer held at 503 after a failure (not a node condition: the node itself looks fine) */
+export const RECOVERING = 'RECOVERING';
 
 export function healthcheckBody(node: string, obs: NodeObservation, health: NodeHealth): HealthcheckBody {
   return {
@@ -56,6 +64,9 @@ export class HealthcheckServer {
   #inFlight: Promise<HealthcheckBody> | undefined;
   #cached: { body: HealthcheckBody; until: number } | undefined;
   #lastAvailable: boolean | undefined;
+  /** when the node was last seen unavailable, and since when it has been available again */
+  #lastFailureAt: number | undefined;
+  #availableSince: number | undefined;
 
   constructor(options: HealthcheckServerOptions) {
     this.#options = options;
@@ -116,7 +127,7 @@ export class HealthcheckServer {
   }
 
   async #probe(): Promise<HealthcheckBody> {
-    const { node, probe, health, cacheMs = 0, assess = assessNode } = this.#options;
+    const { node, probe, health, cacheMs = 0, holdMs = 0, assess = assessNode } = this.#options;
     let body: HealthcheckBody;
     try {
       const obs = await probe();
@@ -125,12 +136,28 @@ export class HealthcheckServer {
       const message = `${node}: the probe failed: ${err instanceof Error ? err.message : String(err)}`;
       body = { node, available: false, writable: false, state: 'probe unknown', reasons: [{ code: NODE_REASON.PROBE_FAILED, message }], at: this.#now(), latencyMs: 0 };
     }
+    body = this.#hold(body, holdMs);
     if (cacheMs > 0) this.#cached = { body, until: this.#now() + cacheMs };
     if (body.available !== this.#lastAvailable) {
       this.#lastAvailable = body.available;
       this.#options.onChange?.(body);
     }
     return body;
+  }
+
+  /** Keeps a node that was unavailable at 503 until it has been available for holdMs. */
+  #hold(body: HealthcheckBody, holdMs: number): HealthcheckBody {
+    const now = this.#now();
+    if (!body.available) {
+      this.#lastFailureAt = now;
+      this.#availableSince = undefined;
+      return body;
+    }
+    this.#availableSince ??= now;
+    if (holdMs <= 0 || this.#lastFailureAt === undefined || now - this.#availableSince >= holdMs) return body;
+    const left = holdMs - (now - this.#availableSince);
+    const message = `${body.node}: available again for ${now - this.#availableSince} ms after a failure; held out ${left} ms more (hold ${holdMs} ms)`;
+    return { ...body, available: false, writable: false, reasons: [{ code: RECOVERING, message }, ...body.reasons] };
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

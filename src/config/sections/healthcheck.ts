@@ -9,6 +9,7 @@ export const HEALTHCHECK_DEFAULTS = {
   availableWhenDonor: false,
   availableWhenReadOnly: false,
   cacheMs: 0,
+  holdMs: 8000,
 } as const;
 
 export const healthcheckSection = table(
@@ -23,6 +24,8 @@ export const healthcheckSection = table(
     availableWhenReadOnly: flag().default(HEALTHCHECK_DEFAULTS.availableWhenReadOnly),
     /** reuse a probe result this long (0: probe on every request; concurrent requests always share one probe) */
     cacheMs: millis(0, 60_000).default(HEALTHCHECK_DEFAULTS.cacheMs),
+    /** after a failure, answer 503 until the node has been healthy this long (a resumed frozen node's stale view lasts ~6 s) */
+    holdMs: millis(0, 3_600_000).default(HEALTHCHECK_DEFAULTS.holdMs),
   },
   'a [healthcheck] table',
 );
