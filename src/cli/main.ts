@@ -9,6 +9,8 @@ import { registerStatus } from './status-command.js';
 import { registerHealthcheck } from './healthcheck-command.js';
 import { registerRun } from './run-command.js';
 import { registerDemo } from './demo-command.js';
+import { registerScheduler } from './scheduler-command.js';
+import { registerProxysql } from './proxysql-command.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
   registerHealthcheck(program);
   registerRun(program);
   registerDemo(program);
+  registerScheduler(program);
+  registerProxysql(program);
   return program;
 }
 

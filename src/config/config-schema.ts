@@ -12,6 +12,7 @@ import { routingSection } from './sections/routing.js';
 import { runSection } from './sections/run.js';
 import { proxySection } from './sections/proxy.js';
 import { apiSection } from './sections/api.js';
+import { proxysqlSection } from './sections/proxysql.js';
 
 export const configSchema = table(
   {
@@ -25,6 +26,7 @@ export const configSchema = table(
     run: runSection.prefault({}),
     proxy: proxySection.prefault({}),
     api: apiSection.prefault({}),
+    proxysql: proxysqlSection.prefault({}),
   },
   'a TOML document',
 );

@@ -55,6 +55,9 @@ export async function parseConfig(text: string, file: string, io: ConfigIo = def
   const { password: _p, passwordEnv: _e, passwordFile: _f, ...apiRest } = c.api;
   const apiCredentials = c.api.user !== undefined ? await resolveCredentials({ ...c.api, user: c.api.user }, dir, io, problems, 'api') : undefined;
   const api = { ...apiRest, ...(apiCredentials && { password: apiCredentials.password }) };
+  const { password: _pp, passwordEnv: _pe, passwordFile: _pf, ...proxysqlRest } = c.proxysql;
+  const proxysqlCredentials = c.proxysql.enabled ? await resolveCredentials(c.proxysql, dir, io, problems, 'proxysql') : undefined;
+  const proxysql = { ...proxysqlRest, ...(proxysqlCredentials && { password: proxysqlCredentials.password }) };
   const run = { ...c.run, ...(c.run.stateFile !== undefined && { stateFile: path.resolve(dir, c.run.stateFile) }) };
   if (problems.length > 0) fail(abs, problems);
   if (credentials === undefined) fail(abs, ['credentials: no password source']);
@@ -69,7 +72,7 @@ export async function parseConfig(text: string, file: string, io: ConfigIo = def
   if (healthcheck.node !== undefined && !nodes.some((n) => n.name === healthcheck.node)) {
     fail(abs, [`healthcheck.node: no [[nodes]] entry is named "${healthcheck.node}" (known: ${nodes.map((n) => n.name).join(', ')})`]);
   }
-  return deepFreeze({ file: abs, cluster: c.cluster, credentials, probe: c.probe, tls, nodes, healthcheck, routing: c.routing, run, proxy: c.proxy, api });
+  return deepFreeze({ file: abs, cluster: c.cluster, credentials, probe: c.probe, tls, nodes, healthcheck, routing: c.routing, run, proxy: c.proxy, api, proxysql });
 }
 
 /** Reads and validates a galera-warden TOML config file. Throws ConfigError. */

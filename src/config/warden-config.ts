@@ -7,6 +7,7 @@ import type { HealthcheckSection } from './sections/healthcheck.js';
 import type { ProbeSection } from './sections/probe.js';
 import type { ApiSection } from './sections/api.js';
 import type { ProxySection } from './sections/proxy.js';
+import type { ProxysqlSection } from './sections/proxysql.js';
 import type { RoutingSection } from './sections/routing.js';
 import type { RunSection } from './sections/run.js';
 
@@ -52,4 +53,6 @@ export interface WardenConfig {
   readonly proxy: Readonly<ProxySection>;
   /** the API; its password resolved into a Secret, the raw keys removed */
   readonly api: Readonly<Omit<ApiSection, 'password' | 'passwordEnv' | 'passwordFile'> & { password?: Secret<string> }>;
+  /** ProxySQL as a router; its admin password resolved into a Secret, the raw keys removed */
+  readonly proxysql: Readonly<Omit<ProxysqlSection, 'password' | 'passwordEnv' | 'passwordFile'> & { password?: Secret<string> }>;
 }

@@ -2,6 +2,8 @@
 // report server together, and takes them down in order on shutdown (stop accepting, drain, close).
 import { BuiltinProxyAdapter } from '../apply/builtin-proxy/adapter.js';
 import type { RouterAdapter } from '../apply/router.js';
+import { ProxySqlAdapter } from '../apply/proxysql/adapter.js';
+import { hostgroups } from '../apply/proxysql/servers.js';
 import { decideConfigOf } from '../config/decide-config-of.js';
 import type { ReportSource } from '../model/tick.js';
 import { ClusterProber } from '../observe/probe-cluster.js';
@@ -39,6 +41,7 @@ export class Daemon {
   private readonly recorder: TickRecorder;
   private readonly proxy: BuiltinProxyAdapter | undefined;
   private readonly health: HealthPort | undefined;
+  private readonly proxysql: ProxySqlAdapter | undefined;
   private report: Closable | undefined;
   readonly source: RuntimeReportSource;
   private closing: Promise<void> | undefined;
@@ -59,6 +62,18 @@ export class Daemon {
       });
       this.health = new HealthPort(p.host, p.healthPort);
       routers.push(this.proxy);
+    }
+    const ps = config.proxysql;
+    if (ps.enabled && ps.hgW !== undefined && ps.hgR !== undefined && ps.password) {
+      // ProxySQL as a router: one admin session kept open between ticks, each apply bounded by applyTimeoutMs
+      this.proxysql = new ProxySqlAdapter({
+        admin: { host: ps.host, port: ps.port, user: ps.user, password: ps.password, connectTimeoutMs: Math.min(2000, ps.applyTimeoutMs), queryTimeoutMs: ps.applyTimeoutMs },
+        groups: hostgroups(ps.hgW, ps.hgR, ps.bckHgW, ps.bckHgR),
+        saveToDisk: ps.saveToDisk,
+        applyTimeoutMs: ps.applyTimeoutMs,
+        keepAlive: true,
+      });
+      routers.push(this.proxysql);
     }
     this.loop = new WardenLoop({
       observe: () => this.prober.tick(),
@@ -105,6 +120,7 @@ export class Daemon {
           await this.proxy.destroy();
         }
       }
+      await this.proxysql?.close();
       await this.report?.close();
       await this.health?.close();
       this.prober.destroy();
@@ -117,6 +133,7 @@ export class Daemon {
   async destroy(): Promise<void> {
     await this.loop.stop();
     await this.proxy?.destroy();
+    await this.proxysql?.destroy();
     await this.report?.close();
     await this.health?.close();
     this.prober.destroy();

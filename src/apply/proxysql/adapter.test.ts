@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { routing } from '../router-contract.js';
+import { ProxySqlAdapter } from './adapter.js';
+import type { ProxySqlAdapterOptions } from './adapter.js';
+import { hostgroups } from './servers.js';
+import { FakeProxySqlAdmin } from './testing/fake-proxysql-admin.js';
+import { EXAMPLE_HOSTS, seedExample } from './testing/seed-example.js';
+
+const nodes = EXAMPLE_HOSTS.map((h) => ({ name: `${h}:3306`, host: h, port: 3306 }));
+const [A, B, C] = nodes.map((n) => n.name) as [string, string, string];
+
+describe('ProxySqlAdapter failure handling', () => {
+  let admin: FakeProxySqlAdmin;
+  const make = (over: Partial<ProxySqlAdapterOptions> = {}) => new ProxySqlAdapter({
+    admin: { host: admin.host, port: admin.port, user: 'admin', password: 'admin' }, groups: hostgroups(100, 101), ...over,
+  });
+  const writers = () => admin.table('runtime_mysql_servers').filter((r) => r.hostgroup_id === '100').map((r) => `${r.hostname}:${r.port}`);
+
+  before(async () => {
+    admin = await FakeProxySqlAdmin.start();
+  });
+  after(async () => {
+    await admin.close();
+  });
+  beforeEach(() => {
+    admin.mode = 'answer';
+    admin.loadIgnored = false;
+    admin.faults.length = 0;
+    seedExample(admin, { writer: 100, reader: 101 });
+  });
+
+  it('a LOAD that does not take is caught by reading the runtime back (E_PROXYSQL_VERIFY)', async () => {
+    const a = make();
+    admin.loadIgnored = true;
+    const out = await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }));
+    assert.equal(out.ok, false);
+    assert.equal(out.error?.code, 'E_PROXYSQL_VERIFY');
+    assert.match(out.error.message, /runtime_mysql_servers does not match/);
+    admin.loadIgnored = false;
+    const again = await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }));
+    assert.deepEqual([again.ok, again.changed], [true, true], 'memory already matches: the next apply only loads');
+    assert.deepEqual(again.actions[0], 'load the configured mysql_servers to runtime');
+    await a.close();
+  });
+
+  it('a wedged admin: the apply ends by applyTimeoutMs with E_PROXYSQL_TIMEOUT and changes nothing', async () => {
+    const a = make({ applyTimeoutMs: 300 });
+    const before = writers();
+    admin.mode = 'wedged';
+    const started = Date.now();
+    const out = await a.apply(routing(nodes, { writers: [B], readers: [A, B, C] }));
+    assert.ok(Date.now() - started < 1000);
+    assert.equal(out.error?.code, 'E_PROXYSQL_TIMEOUT');
+    assert.match(out.error.message, new RegExp(`127\\.0\\.0\\.1:${admin.port}`));
+    admin.mode = 'answer';
+    assert.deepEqual(writers(), before);
+    await a.destroy();
+  });
+
+  it('a wrong password is E_PROXYSQL_AUTH; a kept-alive session reconnects after a failure', async () => {
+    const bad = new ProxySqlAdapter({ admin: { host: admin.host, port: admin.port, user: 'admin', password: 'nope' }, groups: hostgroups(100, 101) });
+    assert.equal((await bad.apply(routing(nodes, { writers: [A], readers: [A] }))).error?.code, 'E_PROXYSQL_AUTH');
+    const a = make({ keepAlive: true });
+    assert.equal((await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }))).ok, true);
+    const connections = admin.connections;
+    admin.lockDatabase(/^SELECT/);
+    assert.equal((await a.apply(routing(nodes, { writers: [B], readers: [A, B, C] }))).error?.code, 'E_PROXYSQL_LOCKED');
+    const out = await a.apply(routing(nodes, { writers: [B], readers: [A, B, C] }));
+    assert.equal(out.ok, true, out.error?.message);
+    assert.equal(admin.connections, connections + 1, 'one new session after the failure');
+    assert.deepEqual(writers(), [B]);
+    await a.close();
+  });
+
+  it('saves to disk only when configured, and uses text statements only', async () => {
+    const a = make({ saveToDisk: true });
+    await a.apply(routing(nodes, { writers: [C], readers: [A, B, C] }));
+    assert.deepEqual(admin.table('disk.mysql_servers').filter((r) => r.hostgroup_id === '100').map((r) => r.hostname), ['192.168.4.233']);
+    assert.ok(admin.queries.every((q) => !q.includes(';')), 'one statement per call');
+    await a.close();
+  });
+});

@@ -1,0 +1,234 @@
+// pxcScheduler's config.toml, read as is, mapped onto galera-warden's settings for the ProxySQL modes.
+// Sections and keys are matched without regard to case (pxcScheduler's TOML reader does the same: the seed
+// spells both logLevel and loglevel). Keys galera-warden has no use for, and keys neither knows, are listed
+// in `ignored` with the reason, never an error. Hand-written validation (no zod): a scheduler run loads little.
+import path from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import type { DecideConfig } from '../model/decide-config.js';
+import { ConfigError } from '../model/errors.js';
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+export interface PxcSchedulerSettings {
+  /** absolute path of the config file */
+  file: string;
+  /** the routing policy ([pxccluster]); nodes come from ProxySQL's 8000 groups at run time */
+  decide: Omit<DecideConfig, 'nodes'>;
+  proxysql: {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    /** several ProxySQL nodes share the work: take the cluster lock in proxysql_servers */
+    clustered: boolean;
+    /** galera-warden extension: SAVE MYSQL SERVERS TO DISK after a change (default false, as pxcScheduler) */
+    saveToDisk: boolean;
+  };
+  cluster: {
+    id: number;
+    hgW: number;
+    hgR: number;
+    bckHgW: number;
+    bckHgR: number;
+  };
+  probe: {
+    /** checkTimeOut: the hard deadline of one node probe */
+    timeoutMs: number;
+    tls?: { ca?: string; cert?: string; key?: string };
+  };
+  run: {
+    daemonize: boolean;
+    /** daemonInterval */
+    intervalMs: number;
+    lockFileTimeoutMs: number;
+    lockClusterTimeoutMs: number;
+    /** galera-warden: where lock and state files live (pxcScheduler: lockfilepath, default /tmp) */
+    lockDir: string;
+  };
+  /** performance: log the time of each step of a run */
+  log: { level: LogLevel; target: 'stdout' | 'file'; file?: string; performance: boolean };
+  /** "section.key: why" for every key read but not used */
+  ignored: string[];
+}
+
+type Kind = 'bool' | 'int' | 'string';
+interface KeySpec {
+  kind: Kind;
+  /** undefined: required */
+  default?: unknown;
+  /** set when galera-warden reads the key but does not act on it */
+  ignore?: string;
+}
+
+/** Every key of seed 000's "How to configure", with pxcScheduler's defaults. */
+export const PXC_SCHEDULER_KEYS: Record<'global' | 'proxysql' | 'pxccluster', Record<string, KeySpec>> = {
+  global: {
+    debug: { kind: 'bool', default: false },
+    logLevel: { kind: 'string', default: 'error' },
+    logTarget: { kind: 'string', default: 'stdout' },
+    logFile: { kind: 'string', default: '' },
+    daemonize: { kind: 'bool', default: false },
+    daemonInterval: { kind: 'int', default: 2000 },
+    performance: { kind: 'bool', default: false },
+    OS: { kind: 'string', default: 'na', ignore: 'pxcScheduler: for future use' },
+    lockfiletimeout: { kind: 'int', default: 60 },
+    lockclustertimeout: { kind: 'int', default: 600 },
+    lockfilepath: { kind: 'string', default: '/tmp' },
+  },
+  proxysql: {
+    port: { kind: 'int', default: 6032 },
+    host: { kind: 'string', default: '127.0.0.1' },
+    user: { kind: 'string', default: '' },
+    password: { kind: 'string', default: '' },
+    clustered: { kind: 'bool', default: false },
+    initialized: { kind: 'bool', default: false, ignore: 'pxcScheduler: not used' },
+    saveToDisk: { kind: 'bool', default: false },
+  },
+  pxccluster: {
+    activeFailover: { kind: 'int', default: 1 },
+    failBack: { kind: 'bool', default: false },
+    checkTimeOut: { kind: 'int', default: 4000 },
+    mainSegment: { kind: 'int', default: 1 },
+    sslClient: { kind: 'string', default: '' },
+    sslKey: { kind: 'string', default: '' },
+    sslCa: { kind: 'string', default: '' },
+    sslCertificatePath: { kind: 'string', default: '' },
+    hgW: { kind: 'int' },
+    hgR: { kind: 'int' },
+    bckHgW: { kind: 'int', default: -1 },
+    bckHgR: { kind: 'int', default: -1 },
+    singlePrimary: { kind: 'bool', default: true },
+    maxNumWriters: { kind: 'int', default: 1 },
+    writerIsAlsoReader: { kind: 'bool', default: true },
+    retryUp: { kind: 'int', default: 0 },
+    retryDown: { kind: 'int', default: 0 },
+    clusterId: { kind: 'int', default: 10 },
+  },
+};
+
+const LEVELS: Record<string, LogLevel> = { trace: 'trace', debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', fatal: 'error', panic: 'error' };
+
+function read(doc: Record<string, unknown>, file: string, ignored: string[], problems: string[]) {
+  const sections = new Map(Object.entries(doc).map(([k, v]) => [k.toLowerCase(), { name: k, value: v }]));
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [section, keys] of Object.entries(PXC_SCHEDULER_KEYS)) {
+    const found = sections.get(section);
+    sections.delete(section);
+    const table = found && typeof found.value === 'object' && found.value !== null && !Array.isArray(found.value) ? (found.value as Record<string, unknown>) : {};
+    if (found && table !== found.value) problems.push(`${found.name}: expected a [${section}] table`);
+    const given = new Map(Object.entries(table).map(([k, v]) => [k.toLowerCase(), { name: k, value: v }]));
+    const values: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(keys)) {
+      const g = given.get(key.toLowerCase());
+      given.delete(key.toLowerCase());
+      const where = `${section}.${key}`;
+      if (g === undefined) {
+        if (spec.default === undefined) problems.push(`${where}: is required`);
+        values[key] = spec.default;
+        continue;
+      }
+      let v = g.value;
+      if (spec.kind === 'bool' && (v === 0 || v === 1 || v === '0' || v === '1' || v === 'true' || v === 'false')) v = v === 1 || v === '1' || v === 'true';
+      if (spec.kind === 'int' && typeof v === 'bigint') v = Number(v);
+      const ok = spec.kind === 'bool' ? typeof v === 'boolean' : spec.kind === 'int' ? Number.isSafeInteger(v) : typeof v === 'string';
+      if (!ok) problems.push(`${where}: expected ${spec.kind === 'bool' ? 'true/false (or 1/0)' : spec.kind === 'int' ? 'an integer' : 'a string'}, got ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)}`);
+      values[key] = v;
+      if (spec.ignore) ignored.push(`${where}: ignored (${spec.ignore})`);
+    }
+    for (const g of given.values()) ignored.push(`${section}.${g.name}: ignored (not a pxcScheduler key galera-warden knows)`);
+    out[section] = values;
+  }
+  for (const s of sections.values()) ignored.push(`${s.name}: ignored (unknown section)`);
+  void file;
+  return out as { global: Record<string, unknown>; proxysql: Record<string, unknown>; pxccluster: Record<string, unknown> };
+}
+
+/** Parses pxcScheduler TOML text from `file` (for messages and relative paths). Throws ConfigError. */
+export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedulerSettings {
+  const abs = path.resolve(file);
+  const fail = (lines: string[]): never => {
+    throw new ConfigError(lines.map((l) => `config ${abs}: ${l}`).join('\n'));
+  };
+  let doc: Record<string, unknown> = {};
+  try {
+    doc = parseToml(text);
+  } catch (err) {
+    fail([err instanceof TomlError ? `TOML syntax error at line ${err.line}, column ${err.column}: ${err.message.split('\n')[0]}` : String(err)]);
+  }
+  const ignored: string[] = [];
+  const problems: string[] = [];
+  const { global: gl, proxysql: px, pxccluster: pc } = read(doc, abs, ignored, problems);
+  const n = (v: unknown) => v as number;
+  const b = (v: unknown) => v as boolean;
+  const s = (v: unknown) => v as string;
+  const range = (where: string, v: unknown, lo: number, hi: number) => {
+    if (typeof v === 'number' && (v < lo || v > hi)) problems.push(`${where}: must be between ${lo} and ${hi}, got ${v}`);
+  };
+  range('pxccluster.hgW', pc.hgW, 0, 999_999); range('pxccluster.hgR', pc.hgR, 0, 999_999);
+  range('pxccluster.checkTimeOut', pc.checkTimeOut, 1, 600_000); range('global.daemonInterval', gl.daemonInterval, 100, 3_600_000);
+  range('proxysql.port', px.port, 1, 65535); range('pxccluster.maxNumWriters', pc.maxNumWriters, 1, 64);
+  range('pxccluster.retryUp', pc.retryUp, 0, 1000); range('pxccluster.retryDown', pc.retryDown, 0, 1000);
+  range('global.lockfiletimeout', gl.lockfiletimeout, 1, 86_400); range('global.lockclustertimeout', gl.lockclustertimeout, 1, 86_400);
+  if (typeof pc.activeFailover === 'number' && pc.activeFailover > 1) ignored.push(`pxccluster.activeFailover: ${pc.activeFailover} read as 1 (methods 2 and 3 are not implemented, as in pxcScheduler 1.5)`);
+  range('pxccluster.activeFailover', pc.activeFailover, 0, 3);
+  const level = LEVELS[String(gl.logLevel).toLowerCase()];
+  if (level === undefined) problems.push(`global.logLevel: expected one of ${Object.keys(LEVELS).join(', ')}, got ${JSON.stringify(gl.logLevel)}`);
+  const target = String(gl.logTarget).toLowerCase();
+  if (target !== 'stdout' && target !== 'file') problems.push(`global.logTarget: expected "stdout" or "file", got ${JSON.stringify(gl.logTarget)}`);
+  if (target === 'file' && !s(gl.logFile)) problems.push('global.logFile: is required when logTarget = "file"');
+  if (problems.length > 0) fail(problems);
+
+  const dir = path.dirname(abs);
+  const certDir = s(pc.sslCertificatePath) ? path.resolve(dir, s(pc.sslCertificatePath)) : dir;
+  const tlsFile = (v: unknown) => (s(v) ? path.resolve(certDir, s(v)) : undefined);
+  const tls = { ca: tlsFile(pc.sslCa), cert: tlsFile(pc.sslClient), key: tlsFile(pc.sslKey) };
+  const hgW = n(pc.hgW);
+  const hgR = n(pc.hgR);
+  return {
+    file: abs,
+    decide: {
+      activeFailover: n(pc.activeFailover) === 0 ? 0 : 1,
+      failBack: b(pc.failBack),
+      singlePrimary: b(pc.singlePrimary),
+      maxNumWriters: n(pc.maxNumWriters),
+      writerIsAlsoReader: b(pc.writerIsAlsoReader),
+      retryUp: n(pc.retryUp),
+      retryDown: n(pc.retryDown),
+      // galera-warden's guard against the stale view a resumed frozen node reports; pxcScheduler has none
+      minHoldMs: 8000,
+      mainSegment: n(pc.mainSegment),
+      availableWhenDonor: false,
+      availableWhenReadOnly: true,
+      checkTimeoutMs: n(pc.checkTimeOut),
+      maxObservationAgeMs: Math.max(10_000, n(pc.checkTimeOut) * 2),
+    },
+    proxysql: { host: s(px.host), port: n(px.port), user: s(px.user), password: s(px.password), clustered: b(px.clustered), saveToDisk: b(px.saveToDisk) },
+    cluster: { id: n(pc.clusterId), hgW, hgR, bckHgW: n(pc.bckHgW) >= 0 ? n(pc.bckHgW) : hgW + 8000, bckHgR: n(pc.bckHgR) >= 0 ? n(pc.bckHgR) : hgR + 8000 },
+    probe: { timeoutMs: n(pc.checkTimeOut), ...(tls.ca || tls.cert || tls.key ? { tls: Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined)) } : {}) },
+    run: {
+      daemonize: b(gl.daemonize),
+      intervalMs: n(gl.daemonInterval),
+      lockFileTimeoutMs: n(gl.lockfiletimeout) * 1000,
+      lockClusterTimeoutMs: n(gl.lockclustertimeout) * 1000,
+      lockDir: path.resolve(dir, s(gl.lockfilepath)),
+    },
+    log: { level: b(gl.debug) ? 'debug' : level!, performance: b(gl.performance), target: target as 'stdout' | 'file', ...(s(gl.logFile) ? { file: path.resolve(dir, s(gl.logFile)) } : {}) },
+    ignored,
+  };
+}
+
+/** pxcScheduler's arguments: --configfile=NAME [--configpath=DIR] (also "--configfile NAME"). */
+export function configFileFromArgs(args: readonly string[]): string {
+  const value = (name: string): string | undefined => {
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a.startsWith(`--${name}=`)) return a.slice(name.length + 3);
+      if (a === `--${name}`) return args[i + 1];
+    }
+    return undefined;
+  };
+  const file = value('configfile') ?? value('config');
+  if (!file) throw new ConfigError('no config file: pass --configfile=config.toml [--configpath=DIR] (pxcScheduler\'s arguments)');
+  const dir = value('configpath');
+  return dir ? path.resolve(dir, file) : path.resolve(file);
+}

@@ -1,0 +1,160 @@
+// One scheduler-mode run (ProxySQL's scheduler table starts it every interval_ms): lock file -> admin session
+// -> [cluster lock] -> monitor credentials and topology from ProxySQL -> probe every node -> decide (with the
+// state of the previous run) -> apply -> save the state -> exit. Every step runs under one deadline; a run
+// that cannot finish in time ends with E_DEADLINE and changes nothing it has not verified.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ProxySqlAdapter } from '../apply/proxysql/adapter.js';
+import type { AdminClient, AdminClientOptions } from '../apply/proxysql/admin-client.js';
+import { AdminClient as Admin, ProxySqlError } from '../apply/proxysql/admin-client.js';
+import { hostgroups } from '../apply/proxysql/servers.js';
+import type { PxcSchedulerSettings } from '../config/pxc-scheduler-config.js';
+import { Secret } from '../config/secret.js';
+import { decide } from '../decide/decide.js';
+import type { DecideResult } from '../model/decision.js';
+import type { ApplyOutcome } from '../model/tick.js';
+import { probeCluster } from '../observe/probe-cluster.js';
+import type { ProbeOptions } from '../observe/probe-options.js';
+import { StateFile } from '../runtime/state-file.js';
+import { LockFile } from './lock-file.js';
+import { acquireClusterLock } from './proxysql-cluster-lock.js';
+
+export interface SchedulerRunOptions {
+  settings: PxcSchedulerSettings;
+  /** the run ends by this many ms after it started */
+  deadlineMs: number;
+  log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+  now?: () => number;
+}
+
+export type SchedulerRunStatus = 'applied' | 'unchanged' | 'locked' | 'not-cluster-holder' | 'failed';
+
+export interface SchedulerRunResult {
+  status: SchedulerRunStatus;
+  /** 0 on success or when another run holds the lock; 1 on failure */
+  exitCode: number;
+  durationMs: number;
+  message: string;
+  decision?: DecideResult;
+  applied?: ApplyOutcome;
+  error?: { code: string; message: string };
+  /** ms spent per step (pxcScheduler's `performance`), in order */
+  steps: Record<string, number>;
+}
+
+/** `${clusterId}_${hgW}_${hgR}`: names the lock file, the state file and the cluster lock. */
+export const runKey = (s: PxcSchedulerSettings): string => `${s.cluster.id}_${s.cluster.hgW}_${s.cluster.hgR}`;
+
+export function lockFilePath(s: PxcSchedulerSettings): string {
+  return path.join(s.run.lockDir, `galera-warden_${runKey(s)}.pid`);
+}
+
+export function stateFilePath(s: PxcSchedulerSettings): string {
+  return path.join(s.run.lockDir, `galera-warden_${runKey(s)}.state.json`);
+}
+
+class DeadlineError extends Error {
+  readonly code = 'E_DEADLINE';
+}
+
+export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRunResult> {
+  const now = o.now ?? Date.now;
+  const started = now();
+  const deadline = started + o.deadlineMs;
+  const s = o.settings;
+  const steps: Record<string, number> = {};
+  let mark = performance.now();
+  const timed = (name: string) => {
+    const t = performance.now();
+    steps[name] = Math.round((t - mark) * 10) / 10;
+    mark = t;
+  };
+  const done = (r: Omit<SchedulerRunResult, 'durationMs' | 'steps'>): SchedulerRunResult => ({ ...r, durationMs: now() - started, steps });
+  const attempt = LockFile.acquire(lockFilePath(s), s.run.lockFileTimeoutMs, started);
+  if (!attempt.acquired) {
+    return done({ status: 'locked', exitCode: 0, message: `another run (pid ${attempt.holder.pid} on ${attempt.holder.host}) holds ${lockFilePath(s)}: exiting` });
+  }
+  if (attempt.tookOver) o.log('warn', `took over a stale lock file ${lockFilePath(s)} (pid ${attempt.tookOver.pid})`);
+  const admin: AdminClientOptions = {
+    host: s.proxysql.host, port: s.proxysql.port, user: s.proxysql.user, password: new Secret(s.proxysql.password),
+    // inner steps stop a little before the run's own deadline, so that their precise error is the one reported
+    connectTimeoutMs: 2000, queryTimeoutMs: 2000, deadline: deadline - Math.min(200, o.deadlineMs / 10),
+  };
+  const where = `ProxySQL admin ${s.proxysql.host}:${s.proxysql.port}`;
+  let step = `connecting to ${where}`;
+  let client: AdminClient | undefined;
+  // a hard stop: whatever hangs, the run returns by its deadline
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(`scheduler run did not finish within its deadline of ${o.deadlineMs} ms (while ${step})`)), Math.max(1, deadline - now()));
+  });
+  try {
+    return await Promise.race([expired, (async (): Promise<SchedulerRunResult> => {
+      client = await Admin.connect(admin);
+      timed('connect');
+      step = `taking the cluster lock via ${where}`;
+      if (s.proxysql.clustered) {
+        const lock = await acquireClusterLock({
+          local: client, self: { host: s.proxysql.host, port: s.proxysql.port }, key: runKey(s), timeoutMs: s.run.lockClusterTimeoutMs,
+          connectPeer: (p) => Admin.connect({ ...admin, ...p, connectTimeoutMs: 1000, queryTimeoutMs: 1000 }),
+          log: (m) => o.log('warn', m), now,
+        });
+        if (!lock.acquired) return done({ status: 'not-cluster-holder', exitCode: 0, message: lock.reason });
+        timed('clusterLock');
+      }
+      step = `reading monitor credentials and hostgroups from ${where}`;
+      const vars = await client.query("SELECT variable_name, variable_value FROM runtime_global_variables WHERE variable_name IN ('mysql-monitor_username','mysql-monitor_password')");
+      const v = Object.fromEntries(vars.map((r) => [r.variable_name ?? '', r.variable_value ?? '']));
+      const session = client;
+      const adapter = new ProxySqlAdapter({
+        admin, groups: hostgroups(s.cluster.hgW, s.cluster.hgR, s.cluster.bckHgW, s.cluster.bckHgR),
+        saveToDisk: s.proxysql.saveToDisk, applyTimeoutMs: Math.max(1, deadline - now()), keepAlive: true,
+        connect: async () => session,
+      });
+      const nodes = await adapter.readTopology();
+      timed('topology');
+      if (nodes.length === 0) throw new ProxySqlError('E_PROXYSQL_VERIFY', `ProxySQL ${session.address}: no server in hostgroups ${s.cluster.bckHgW}/${s.cluster.bckHgR}: add the 8000+HG configuration rows (galera-warden proxysql install)`);
+      const probe: ProbeOptions = {
+        user: v['mysql-monitor_username'] ?? 'monitor',
+        password: new Secret(v['mysql-monitor_password'] ?? ''),
+        timeoutMs: Math.max(1, Math.min(s.probe.timeoutMs, deadline - now() - 500)),
+        connectTimeoutMs: Math.max(1, Math.min(s.probe.timeoutMs, deadline - now() - 500)),
+        ...(s.probe.tls ? { tls: { ...readTls(s.probe.tls), verifyCertificate: true, verifyIdentity: false } } : {}),
+      };
+      step = `probing ${nodes.map((n) => n.name).join(', ')}`;
+      const observation = await probeCluster(nodes, probe);
+      timed('probe');
+      const state = new StateFile(stateFilePath(s), (m) => o.log('warn', m));
+      const decision = decide({ observation, previous: state.load(), config: { ...s.decide, nodes }, now: now() });
+      timed('decide');
+      for (const c of decision.changes) o.log('info', c.message, { node: c.node, pool: c.pool, reasons: c.reasons });
+      step = `applying to ${where}`;
+      const applied = await adapter.apply(decision.desired);
+      timed('apply');
+      if (!applied.ok) {
+        return done({ status: 'failed', exitCode: 1, message: applied.error?.message ?? 'apply failed', decision, applied, ...(applied.error ? { error: applied.error } : {}) });
+      }
+      // the state moves on only once ProxySQL routes as decided
+      state.save(decision.next);
+      return done({
+        status: applied.changed ? 'applied' : 'unchanged', exitCode: 0, decision, applied,
+        message: applied.changed ? applied.actions.join('; ') : `no change (writers ${decision.desired.writers.join(', ') || 'none'})`,
+      });
+    })()]);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? 'E_SCHEDULER';
+    return done({ status: 'failed', exitCode: 1, message: (err as Error).message, error: { code, message: (err as Error).message } });
+  } finally {
+    clearTimeout(timer);
+    client?.destroy();
+    attempt.lock.release();
+  }
+}
+
+function readTls(t: { ca?: string; cert?: string; key?: string }): { ca?: string; cert?: string; key?: Secret<string> } {
+  return {
+    ...(t.ca ? { ca: fs.readFileSync(t.ca, 'utf8') } : {}),
+    ...(t.cert ? { cert: fs.readFileSync(t.cert, 'utf8') } : {}),
+    ...(t.key ? { key: new Secret(fs.readFileSync(t.key, 'utf8')) } : {}),
+  };
+}
