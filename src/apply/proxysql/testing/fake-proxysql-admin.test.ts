@@ -61,7 +61,12 @@ describe('FakeProxySqlAdmin (ProxySQL admin behaviour)', () => {
   it('refuses prepared statements', async () => {
     const conn = await mysql.createConnection({ host: admin.host, port: admin.port, user: 'admin', password: 'admin' });
     try {
-      await assert.rejects(conn.execute('SELECT * FROM mysql_servers WHERE hostgroup_id = ?', [100]), /prepared statements are not supported/);
+      // what a real ProxySQL Admin answers to COM_STMT_PREPARE (sysown/proxysql#2907)
+      await assert.rejects(conn.execute('SELECT * FROM mysql_servers WHERE hostgroup_id = ?', [100]), (err: { errno?: number; message: string }) => {
+        assert.equal(err.errno, 1045);
+        assert.equal(err.message, 'Command not supported');
+        return true;
+      });
     } finally {
       conn.destroy();
     }

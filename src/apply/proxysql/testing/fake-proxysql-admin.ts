@@ -186,9 +186,9 @@ export class FakeProxySqlAdmin {
     // mysql2's server routes COM_STMT_PREPARE, and text statements starting with SET, here
     conn.on('stmt_prepare', (sql) => {
       if (/^SET\s/i.test(sql)) this.#onQuery(conn, sql);
-      else this.#reply(conn, () => conn.writeError({ code: 1045, message: 'ProxySQL Admin Error: prepared statements are not supported by the admin interface' }));
+      else this.#reply(conn, () => conn.writeError({ code: 1045, message: 'Command not supported' }));
     });
-    conn.on('stmt_execute', () => this.#reply(conn, () => conn.writeError({ code: 1045, message: 'ProxySQL Admin Error: prepared statements are not supported by the admin interface' })));
+    conn.on('stmt_execute', () => this.#reply(conn, () => conn.writeError({ code: 1045, message: 'Command not supported' })));
   }
 
   #reply(conn: ServerConn, write: () => void): void {
