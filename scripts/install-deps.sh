@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(mariadb-server mariadb-client galera-4 rsync iproute2 openssl chromium "$@")
+packages=(mariadb-server mariadb-client galera-4 rsync iproute2 openssl chromium haproxy "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -25,13 +25,13 @@ function sequence(cfg: DecideConfig, node: DecideNode, bad: Partial<NodeStatus>,
   return run(cfg, ticks);
 }
 
-void test('maintenance: pxc_maint_mode drains the writer (OFFLINE_SOFT) at once and a new writer takes over', () => {
+void test('maintenance: pxc_maint_mode takes the writer out (OFFLINE_SOFT) at once; a new writer takes over and, under single writer, the old one\'s write connections are severed', () => {
   const rs = sequence(config, n1, { pxcMaintMode: 'MAINTENANCE' }, 2, 0);
   const r = rs[1] as DecideResult;
   assert.deepEqual(r.desired.writers, ['node2']);
   assert.deepEqual(roleOf(r, 'node1'), { writer: 'offline_soft', reader: 'offline_soft' });
   const d = r.desired.nodes.find((n) => n.node === 'node1');
-  assert.deepEqual([d?.writerConnections, d?.readerConnections], ['drain', 'drain']);
+  assert.deepEqual([d?.writerConnections, d?.readerConnections], ['sever', 'drain']);
   assert.equal(r.changes.find((c) => c.node === 'node1' && c.pool === 'writer')?.message, 'node1 writer: writer -> offline_soft (MAINT_MODE)');
 });
 

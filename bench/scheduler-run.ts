@@ -1,0 +1,127 @@
+// Benchmark: one scheduler-mode run of galera-warden (ProxySQL's scheduler starts a process per run), from
+// process start to exit, for a 3-node Galera cluster and the ProxySQL admin test server. Compare: pxcScheduler
+// 1.5.2 (a Go binary) takes ~26 ms per run. Reports the first run (applies) and steady runs (nothing to change),
+// plus the time each step takes inside the process (pxcScheduler's `performance`).
+//
+// Call: `const r = await benchSchedulerRun({ runs: 20 }); console.log(formatSchedulerRun(r));`
+// Without `nodes`, it brings up its own sandbox (slot 6: ports 31200-31399) and takes it down again.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FakeProxySqlAdmin } from '../src/apply/proxysql/testing/fake-proxysql-admin.js';
+import { seedExample } from '../src/apply/proxysql/testing/seed-example.js';
+import { Sandbox } from '../src/sandbox/sandbox.js';
+
+const SCHEDULER_MAIN = fileURLToPath(new URL('../src/cli/scheduler-main.js', import.meta.url));
+
+export interface SchedulerRunBenchOptions {
+  /** steady runs to time (default 20) */
+  runs?: number;
+  /** an existing cluster and the account to probe it with; default: a sandbox of its own */
+  nodes?: { host: string; port: number }[];
+  monitorUser?: string;
+  monitorPassword?: string;
+  /** sandbox slot when it starts its own (default 6) */
+  slot?: number;
+  adminPort?: number;
+  log?: (line: string) => void;
+}
+
+export interface Stats {
+  min: number;
+  median: number;
+  p90: number;
+  max: number;
+}
+
+export interface SchedulerRunBenchResult {
+  /** the first run, which writes ProxySQL's hostgroups (process start to exit, ms) */
+  firstMs: number;
+  /** steady runs, nothing to change (process start to exit, ms) */
+  steady: Stats;
+  /** inside the process: time to load the modules, then each step (medians, ms) */
+  loadMs: number;
+  steps: Record<string, number>;
+  runs: number;
+}
+
+const stats = (xs: number[]): Stats => {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))]! * 10) / 10;
+  return { min: at(0), median: at(0.5), p90: at(0.9), max: at(1) };
+};
+
+function runOnce(config: string): Promise<{ ms: number; line: Record<string, unknown> | undefined; code: number | null }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [SCHEDULER_MAIN, `--configfile=${path.basename(config)}`, `--configpath=${path.dirname(config)}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += String(d)));
+    child.stderr.on('data', (d: Buffer) => (out += String(d)));
+    const timer = setTimeout(() => child.pid && process.kill(child.pid, 'SIGKILL'), 30_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      const ms = performance.now() - started;
+      const line = out.split('\n').filter((l) => l.includes('"status"')).map((l) => JSON.parse(l) as Record<string, unknown>).pop();
+      resolve({ ms, line, code });
+    });
+  });
+}
+
+export async function benchSchedulerRun(o: SchedulerRunBenchOptions = {}): Promise<SchedulerRunBenchResult> {
+  const log = o.log ?? (() => undefined);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-bench-scheduler-'));
+  let sb: Sandbox | undefined;
+  let admin: FakeProxySqlAdmin | undefined;
+  try {
+    let nodes = o.nodes;
+    let user = o.monitorUser ?? 'warden';
+    let password = o.monitorPassword ?? '';
+    if (!nodes) {
+      const slot = o.slot ?? 6;
+      log(`starting a 3-node sandbox (slot ${slot})`);
+      sb = await Sandbox.up({ dir: path.join(dir, 'sandbox'), nodes: 3, basePort: 30000 + 200 * slot, subnet: 100 + slot });
+      nodes = [1, 2, 3].map((i) => ({ host: sb!.node(i).host, port: sb!.node(i).sqlPort }));
+      user = 'warden';
+      password = sb.password('warden');
+    }
+    admin = await FakeProxySqlAdmin.start({ port: o.adminPort ?? 31220, monitorUser: user, monitorPassword: password });
+    seedExample(admin, { writer: 100, reader: 101 }, nodes);
+    const config = path.join(dir, 'config.toml');
+    fs.writeFileSync(config, `[global]\nlogLevel = "info"\nperformance = true\nlockfilepath = "${dir}"\n[proxysql]\nport = ${admin.port}\nuser = "admin"\npassword = "admin"\n[pxccluster]\nhgW = 100\nhgR = 101\ncheckTimeOut = 2000\n`);
+    const first = await runOnce(config);
+    if (first.line?.status !== 'applied') throw new Error(`the first scheduler run did not apply: ${JSON.stringify(first.line)}`);
+    const times: number[] = [];
+    const loads: number[] = [];
+    const steps: Record<string, number[]> = {};
+    for (let i = 0; i < (o.runs ?? 20); i++) {
+      const r = await runOnce(config);
+      if (r.code !== 0) throw new Error(`scheduler run ${i + 1} failed: ${JSON.stringify(r.line)}`);
+      times.push(r.ms);
+      if (typeof r.line?.loadMs === 'number') loads.push(r.line.loadMs);
+      for (const [k, v] of Object.entries((r.line?.steps ?? {}) as Record<string, number>)) (steps[k] ??= []).push(v);
+    }
+    return {
+      firstMs: Math.round(first.ms * 10) / 10,
+      steady: stats(times),
+      loadMs: loads.length > 0 ? stats(loads).median : NaN,
+      steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, stats(v).median])),
+      runs: times.length,
+    };
+  } finally {
+    await admin?.close();
+    if (sb) await sb.down();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatSchedulerRun(r: SchedulerRunBenchResult): string {
+  return [
+    `scheduler-mode run, process start to exit (3-node Galera, ProxySQL admin test server; pxcScheduler 1.5.2: ~26 ms)`,
+    `  first run (applies):   ${r.firstMs} ms`,
+    `  steady runs (n=${r.runs}):  min ${r.steady.min}  median ${r.steady.median}  p90 ${r.steady.p90}  max ${r.steady.max} ms`,
+    `  inside the process:    load ${r.loadMs} ms, ${Object.entries(r.steps).map(([k, v]) => `${k} ${v}`).join(', ')} ms`,
+  ].join('\n');
+}
