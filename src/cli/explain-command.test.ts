@@ -44,13 +44,13 @@ void test('explain: with the previous state, a killed writer is a fail-over with
   assert.match(r.stdout, /^ {2}node2 writer: backup -> writer \(FAILOVER\)$/m);
 });
 
-void test('explain: donor and joiner leave the pools; pxc_maint_mode drains the writer', () => {
+void test('explain: donor and joiner leave the pools; pxc_maint_mode takes the writer out, its write connections severed once node2 writes', () => {
   const donor = explain('--observation', EX('donor.json'), ...CONFIG);
   assert.equal(donor.status, 0, donor.stderr);
-  assert.deepEqual(rowOf(donor.stdout, 'node2').slice(0, 6), ['node2', 'offline_soft', 'offline_soft', 'drain/drain', 'out', 'DONOR']);
+  assert.deepEqual(rowOf(donor.stdout, 'node2').slice(0, 6), ['node2', 'offline_soft', 'offline_soft', 'sever/drain', 'out', 'DONOR']);
   assert.match(donor.stdout, /^readers: node1$/m);
   const maint = explain('--observation', EX('maintenance.json'), ...CONFIG);
-  assert.deepEqual(rowOf(maint.stdout, 'node1').slice(0, 6), ['node1', 'offline_soft', 'offline_soft', 'drain/drain', 'out', 'MAINT_MODE']);
+  assert.deepEqual(rowOf(maint.stdout, 'node1').slice(0, 6), ['node1', 'offline_soft', 'offline_soft', 'sever/drain', 'out', 'MAINT_MODE']);
   assert.match(maint.stdout, /^writers: node2$/m);
 });
 

@@ -108,4 +108,15 @@ export function registerSandbox(program: Command): void {
       await sb.start(nodeIndex(node), { wait: o.wait });
       process.stdout.write(`started node${node}\n`);
     });
+
+  sandbox
+    .command('restart <node>')
+    .description('SIGKILL a node (even a frozen one) and start it again: a restart hook for fencing; takes 3 or node3')
+    .option('--no-wait', 'return without waiting for Synced')
+    .action(async (node: string, o: { wait: boolean }, cmd: Command) => {
+      const sb = await open(dirOf(cmd));
+      const index = nodeIndex(node.replace(/^node/, ''));
+      await sb.restart(index, { wait: o.wait });
+      process.stdout.write(`restarted node${index}\n`);
+    });
 }

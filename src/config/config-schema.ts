@@ -13,6 +13,7 @@ import { runSection } from './sections/run.js';
 import { proxySection } from './sections/proxy.js';
 import { apiSection } from './sections/api.js';
 import { proxysqlSection } from './sections/proxysql.js';
+import { fencingSection } from './sections/fencing.js';
 
 export const configSchema = table(
   {
@@ -27,6 +28,7 @@ export const configSchema = table(
     proxy: proxySection.prefault({}),
     api: apiSection.prefault({}),
     proxysql: proxysqlSection.prefault({}),
+    fencing: fencingSection.prefault({}),
   },
   'a TOML document',
 );

@@ -8,6 +8,7 @@ import type { ProbeSection } from './sections/probe.js';
 import type { ApiSection } from './sections/api.js';
 import type { ProxySection } from './sections/proxy.js';
 import type { ProxysqlSection } from './sections/proxysql.js';
+import type { FencingSection } from './sections/fencing.js';
 import type { RoutingSection } from './sections/routing.js';
 import type { RunSection } from './sections/run.js';
 
@@ -55,4 +56,6 @@ export interface WardenConfig {
   readonly api: Readonly<Omit<ApiSection, 'password' | 'passwordEnv' | 'passwordFile'> & { password?: Secret<string> }>;
   /** ProxySQL as a router; its admin password resolved into a Secret, the raw keys removed */
   readonly proxysql: Readonly<Omit<ProxysqlSection, 'password' | 'passwordEnv' | 'passwordFile'> & { password?: Secret<string> }>;
+  /** Galera-native fencing of a dead or frozen member (off by default) */
+  readonly fencing: Readonly<FencingSection>;
 }

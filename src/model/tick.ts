@@ -1,6 +1,7 @@
 // One tick of the loop as recorded: what was observed, what was decided and why, what was applied.
 // The report layer (API, metrics, dashboard) reads only these records, never the probes.
 import type { DesiredRouting, Finding, RoleChange } from './decision.js';
+import type { FencingTickRecord } from './fencing.js';
 import type { ClusterObservation } from './observation.js';
 
 /** What one router adapter did with a decision. */
@@ -28,6 +29,8 @@ export interface TickRecord {
   findings: Finding[];
   changes: RoleChange[];
   applied: ApplyOutcome[];
+  /** Galera-native fencing this tick (absent when [fencing] mode is off): plan, outcome, running totals */
+  fencing?: FencingTickRecord;
 }
 
 /** Session and byte counters of one node on one proxy port. */

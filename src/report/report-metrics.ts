@@ -114,6 +114,15 @@ export function createReportMetrics(source: ReportSource, options: { defaultMetr
   counter('galera_warden_tick_overruns_total', 'Ticks that took longer than the interval.', [], (s, set) => set({}, s.counters.overruns));
   counter('galera_warden_failovers_total', 'Changes of the writer set since start.', [], (s, set) => set({}, s.counters.failovers));
   counter('galera_warden_apply_errors_total', 'Router applies that failed since start.', [], (s, set) => set({}, s.counters.applyErrors));
+  counter('galera_warden_evictions_total', 'Members evicted from the Galera group by fencing (evs.evict) since start, by reason (dead: port refused; unresponsive: timed out and the survivors lost it too).', ['reason'], (s, set) => {
+    const t = s.tick?.fencing?.totals;
+    if (t === undefined) return;
+    set({ reason: 'dead' }, t.evictionsDead);
+    set({ reason: 'unresponsive' }, t.evictionsUnresponsive);
+  });
+  counter('galera_warden_evict_lists_cleared_total', 'Survivors whose stale wsrep_evs_evict_list fencing cleared since start.', [], (s, set) => {
+    if (s.tick?.fencing !== undefined) set({}, s.tick.fencing.totals.cleared);
+  });
   counter('galera_warden_rejected_connections_total', 'Client connections the built-in proxy closed for want of an eligible backend.', [], (s, set) => {
     set({}, s.stats?.rejected ?? 0);
   });

@@ -1,6 +1,7 @@
 // `galera-warden run`: wires the probes, the decision loop, the built-in proxy, its health port and the
 // report server together, and takes them down in order on shutdown (stop accepting, drain, close).
 import { BuiltinProxyAdapter } from '../apply/builtin-proxy/adapter.js';
+import { GaleraFencer } from '../apply/galera-fencer.js';
 import type { RouterAdapter } from '../apply/router.js';
 import { ProxySqlAdapter } from '../apply/proxysql/adapter.js';
 import { hostgroups } from '../apply/proxysql/servers.js';
@@ -42,6 +43,7 @@ export class Daemon {
   private readonly proxy: BuiltinProxyAdapter | undefined;
   private readonly health: HealthPort | undefined;
   private readonly proxysql: ProxySqlAdapter | undefined;
+  private readonly fencer: GaleraFencer | undefined;
   private report: Closable | undefined;
   readonly source: RuntimeReportSource;
   private closing: Promise<void> | undefined;
@@ -75,6 +77,17 @@ export class Daemon {
       });
       routers.push(this.proxysql);
     }
+    const fencing = config.fencing;
+    if (fencing.mode !== 'off') {
+      // evs.evict on the survivors; needs SUPER or SYSTEM_VARIABLES_ADMIN for the probe user (docs/fencing.md)
+      this.fencer = new GaleraFencer({
+        nodes: config.nodes,
+        probe: probeOptionsFromConfig(config),
+        config: { ...fencing, restartHook: fencing.restartHook ? [...fencing.restartHook] : undefined },
+        log: (level, msg, fields) => log[level](fields ?? {}, msg),
+      });
+    }
+    const fencer = this.fencer;
     this.loop = new WardenLoop({
       observe: () => this.prober.tick(),
       decideConfig: decideConfigOf(config),
@@ -83,6 +96,7 @@ export class Daemon {
       intervalMs: config.run.intervalMs,
       log,
       ...(config.run.stateFile ? { state: new StateFile(config.run.stateFile, (m) => log.warn(m)) } : {}),
+      ...(fencer ? { fencing: { config: fencer.config, execute: (plan) => fencer.execute(plan) } } : {}),
     });
     this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats());
   }
@@ -121,6 +135,7 @@ export class Daemon {
         }
       }
       await this.proxysql?.close();
+      this.fencer?.destroy();
       await this.report?.close();
       await this.health?.close();
       this.prober.destroy();
@@ -134,6 +149,7 @@ export class Daemon {
     await this.loop.stop();
     await this.proxy?.destroy();
     await this.proxysql?.destroy();
+    this.fencer?.destroy();
     await this.report?.close();
     await this.health?.close();
     this.prober.destroy();

@@ -1,10 +1,13 @@
 // The loop: observe every node in parallel -> decide -> apply to every router -> record the tick.
 // A tick never overlaps the previous one; the next starts `intervalMs` after the previous one started
 // (or at once when a tick overran). The decision state is handed from tick to tick and persisted.
+import { byPriority } from '../decide/conditions.js';
 import { decide } from '../decide/decide.js';
+import { afterOutcome, planFencing } from '../decide/fencing.js';
 import type { DecideConfig } from '../model/decide-config.js';
 import type { DecideState } from '../model/decision.js';
 import type { ExternalVerdict } from '../model/external.js';
+import type { FencingConfig, FencingOutcome, FencingPlan, FencingState, FencingTickRecord } from '../model/fencing.js';
 import type { ClusterObservation } from '../model/observation.js';
 import type { ApplyOutcome, TickRecord } from '../model/tick.js';
 import type { RouterAdapter } from '../apply/router.js';
@@ -27,6 +30,8 @@ export interface LoopOptions {
   now?: () => number;
   /** how long an operator's switchover request stands before it lapses */
   switchoverTtlMs?: number;
+  /** Galera-native fencing: the planner runs after decide(), the executor alongside the routers */
+  fencing?: { config: FencingConfig; execute(plan: FencingPlan): Promise<FencingOutcome> };
 }
 
 export class WardenLoop {
@@ -38,6 +43,9 @@ export class WardenLoop {
   private readonly maintenance = new Set<string>();
   private switchover: { node: string; until: number } | undefined;
   private readonly now: () => number;
+  private fencingState: FencingState | null = null;
+  /** an eviction changed the view: tick again at once to route on the new one */
+  private tickAgain = false;
 
   constructor(private readonly o: LoopOptions) {
     this.now = o.now ?? Date.now;
@@ -50,7 +58,11 @@ export class WardenLoop {
     const observation = await this.o.observe();
     const now = this.now();
     const result = decide({ observation, previous: this.state, config: this.o.decideConfig, now, external: this.external(now) });
-    const applied: ApplyOutcome[] = await Promise.all(this.o.routers.map((r) => r.apply(result.desired)));
+    const fencing = this.planFencing(observation, result.desired, now);
+    const [applied, fenced] = await Promise.all([
+      Promise.all<Promise<ApplyOutcome>>(this.o.routers.map((r) => r.apply(result.desired))),
+      fencing ? this.runFencing(fencing.plan, fencing.next, now) : Promise.resolve(undefined),
+    ]);
     this.state = result.next;
     try {
       this.o.state?.save(result.next);
@@ -64,13 +76,31 @@ export class WardenLoop {
       durationMs: this.now() - started,
       observation,
       desired: result.desired,
-      findings: result.findings,
+      findings: fenced ? [...result.findings, ...fenced.findings].sort(byPriority) : result.findings,
       changes: result.changes,
       applied,
+      ...(fenced ? { fencing: fenced.record } : {}),
     };
     this.o.recorder.record(record, record.durationMs > this.o.intervalMs);
     this.logTick(record);
     return record;
+  }
+
+  private planFencing(observation: ClusterObservation, desired: TickRecord['desired'], now: number) {
+    const f = this.o.fencing;
+    if (!f || f.config.mode === 'off') return undefined;
+    return planFencing({ observation, desired, previous: this.fencingState, config: f.config, nodes: this.o.decideConfig.nodes, now });
+  }
+
+  /** Runs the fencing plan (the executor never throws) and records what it did. */
+  private async runFencing(plan: FencingPlan, next: FencingState, now: number): Promise<{ findings: TickRecord['findings']; record: FencingTickRecord }> {
+    const f = this.o.fencing!;
+    const outcome = await f.execute(plan);
+    const after = afterOutcome(next, outcome, now, plan);
+    this.fencingState = after.next;
+    if (outcome.evict?.done) this.tickAgain = true;
+    const { findings: _f, ...planRecord } = plan;
+    return { findings: [...plan.findings, ...after.findings], record: { mode: f.config.mode, plan: planRecord, outcome, totals: after.next.totals } };
   }
 
   private external(now: number): ExternalVerdict {
@@ -100,7 +130,8 @@ export class WardenLoop {
         this.o.log.error({ err: (err as Error).stack }, 'tick failed');
       }
       if (this.stopped) return;
-      const wait = Math.max(0, this.o.intervalMs - (this.now() - started));
+      const wait = this.tickAgain ? 0 : Math.max(0, this.o.intervalMs - (this.now() - started));
+      this.tickAgain = false;
       this.timer = setTimeout(() => {
         this.running = loop();
       }, wait);

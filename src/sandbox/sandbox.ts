@@ -185,6 +185,12 @@ export class Sandbox {
     if (options.wait !== false) await waitSynced(node, SYNC_TIMEOUT_MS);
   }
 
+  /** SIGKILL (frozen or not) and start again: the restart hook of fencing, for a node that was evicted. */
+  async restart(index: number, options: { wait?: boolean } = {}): Promise<void> {
+    await stopNode(this.node(index), 0);
+    await this.start(index, options);
+  }
+
   async waitSynced(index: number, timeoutMs = SYNC_TIMEOUT_MS): Promise<void> {
     await waitSynced(this.node(index), timeoutMs);
   }
