@@ -1,7 +1,7 @@
 // A fake Galera node speaking the MySQL protocol (mysql2's createServer), for tests of anything
 // that probes: it answers the probe's statements from a mutable state, and can be made to refuse
 // logins, stay silent after accepting TCP (a frozen node), close at once, or hang on a statement.
-import { createHash } from 'node:crypto';
+import { nativePasswordMatches } from '../../testing/mysql-native-password.js';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import mysql from 'mysql2';
 
@@ -102,21 +102,6 @@ interface Mysql2Server {
   on(event: 'connection', listener: (conn: ServerConn) => void): void;
 }
 
-const sha1 = (...parts: Buffer[]) => {
-  const h = createHash('sha1');
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
-
-/** mysql_native_password: token = sha1(pw) XOR sha1(scramble + sha1(sha1(pw))). */
-function nativePasswordMatches(password: string, scramble: Buffer, token: Buffer): boolean {
-  if (password === '') return token.length === 0;
-  const stage1 = sha1(Buffer.from(password));
-  const mask = sha1(scramble, sha1(stage1));
-  const expected = Buffer.alloc(stage1.length);
-  for (let i = 0; i < stage1.length; i++) expected[i] = stage1[i]! ^ mask[i]!;
-  return token.length === expected.length && token.equals(expected);
-}
 
 const column = (name: string) => ({
   catalog: 'def', schema: '', table: '', orgTable: '', name, orgName: name,
@@ -146,6 +131,8 @@ export class FakeGaleraServer {
     this.#server._server.on('connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once('close', () => this.#sockets.delete(socket));
+      // without it every statement waits on Nagle + delayed ACK (~40 ms), as a real server does not
+      socket.setNoDelay(true);
     });
     this.#server.on('connection', (conn) => this.#accept(conn));
   }

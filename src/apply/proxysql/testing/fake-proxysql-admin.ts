@@ -4,7 +4,7 @@
 // denied ..."), SQL errors (also 1045, prefix "ProxySQL Admin Error: "), no prepared statements, only the
 // first of several statements run, every value a string. Test hooks: a server that never answers (TCP only,
 // or after login: wedged), injected faults (e.g. 1205 "database is locked"), a LOAD that does not take.
-import { createHash } from 'node:crypto';
+import { nativePasswordMatches } from '../../../testing/mysql-native-password.js';
 import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import mysql from 'mysql2';
 import type { Result, Row } from './admin-sql.js';
@@ -57,19 +57,6 @@ interface Mysql2Server {
   on(event: 'connection', listener: (conn: ServerConn) => void): void;
 }
 
-const sha1 = (...parts: Buffer[]) => {
-  const h = createHash('sha1');
-  for (const p of parts) h.update(p);
-  return h.digest();
-};
-
-function passwordMatches(password: string, scramble: Buffer, token: Buffer): boolean {
-  if (password === '') return token.length === 0;
-  const stage1 = sha1(Buffer.from(password));
-  const mask = sha1(scramble, sha1(stage1));
-  const expected = Buffer.from(stage1.map((b, i) => b ^ mask[i]!));
-  return token.length === expected.length && token.equals(expected);
-}
 
 const column = (name: string) => ({
   catalog: 'def', schema: '', table: '', orgTable: '', name, orgName: name,
@@ -173,7 +160,7 @@ export class FakeProxySqlAdmin {
       capabilityFlags: 0xffffff & ~0x800,
       authCallback: (p: { user: string; authPluginData1: Buffer; authPluginData2: Buffer; authToken: Buffer }, cb: (err: null, e?: { message: string; code: number }) => void) => {
         const scramble = Buffer.concat([p.authPluginData1, p.authPluginData2]).subarray(0, 20);
-        if (p.user === this.#user && passwordMatches(this.#password, scramble, p.authToken)) {
+        if (p.user === this.#user && nativePasswordMatches(this.#password, scramble, p.authToken)) {
           cb(null);
           conn.sequenceId = 0;
         } else {
