@@ -8,7 +8,6 @@ export interface BridgeCounters {
 }
 
 export class Bridge {
-  readonly counters: BridgeCounters = { bytesIn: 0, bytesOut: 0 };
   private closed = false;
   private readonly onClose: (b: Bridge) => void;
 
@@ -22,14 +21,7 @@ export class Bridge {
     onClose: (b: Bridge) => void,
   ) {
     this.onClose = onClose;
-    this.counters.bytesOut += first.length;
     client.write(first);
-    client.on('data', (chunk: Buffer) => {
-      this.counters.bytesIn += chunk.length;
-    });
-    server.on('data', (chunk: Buffer) => {
-      this.counters.bytesOut += chunk.length;
-    });
     client.pipe(server);
     server.pipe(client);
     const end = () => this.close();
@@ -37,6 +29,11 @@ export class Bridge {
     server.once('close', end);
     client.on('error', end);
     server.on('error', end);
+  }
+
+  /** Bytes so far, read off the client socket (no per-chunk bookkeeping on the data path). */
+  get counters(): BridgeCounters {
+    return { bytesIn: this.client.bytesRead, bytesOut: this.client.bytesWritten };
   }
 
   /** Closes both sides at once (used to sever connections to a demoted node). */

@@ -68,9 +68,15 @@ describe('built-in proxy', () => {
     const c = await client(wport);
     assert.equal(c.greeting, 'hello from node1');
     assert.equal(await roundTrip(c.sock, 'ping'), 'ping');
-    assert.equal(proxy.stats().writer.node1?.sessions, 1);
+    const open = proxy.stats().writer.node1;
+    assert.equal(open?.sessions, 1);
+    // 'hello from node1\n' (17 bytes) + the echoed 'ping' went out; 'ping' came in
+    assert.deepEqual([open?.bytesIn, open?.bytesOut], [4, 21]);
     c.sock.destroy();
     await c.closed;
+    await new Promise((r) => setTimeout(r, 20));
+    const closed = proxy.stats().writer.node1;
+    assert.deepEqual([closed?.sessions, closed?.bytesIn, closed?.bytesOut], [0, 4, 21]);
   });
 
   it('severs every writer connection to a demoted writer at once, and sends new ones to the new writer', async () => {
