@@ -18,8 +18,14 @@ export interface CliResult {
 
 /** Runs `galera-warden ARGS` to completion (SIGKILLed by pid after timeoutMs). */
 export function runCli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
+  return runNodeScript(CLI, args, timeoutMs);
+}
+
+/** Runs a Node.js script to completion (SIGKILLed by pid after timeoutMs); `ms` is process start to exit. */
+export function runNodeScript(script: string, args: string[], timeoutMs = 30_000): Promise<CliResult & { ms: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = performance.now();
+    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
     let stderr = '';
@@ -29,22 +35,16 @@ export function runCli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
       if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
     }, timeoutMs);
     child.once('close', (code) => {
+      const ms = performance.now() - started;
       clearTimeout(timer);
       children.delete(child);
-      resolve({ code, stdout, stderr });
+      resolve({ code, stdout, stderr, ms });
     });
   });
 }
 
-export interface HealthcheckBody {
-  node: string;
-  available: boolean;
-  writable: boolean;
-  state: string;
-  reasons: { code: string; message: string }[];
-  at: number;
-  latencyMs: number;
-}
+export type { HealthcheckBody } from '../../src/runtime/healthcheck-server.js';
+import type { HealthcheckBody } from '../../src/runtime/healthcheck-server.js';
 
 export interface HealthcheckAnswer {
   status: number;

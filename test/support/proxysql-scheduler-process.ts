@@ -1,18 +1,12 @@
 // Runs the scheduler entry point (dist/src/cli/scheduler-main.js) as a child process, as ProxySQL's
 // scheduler would, and writes pxcScheduler config files for it. Every child is stopped by its pid.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runNodeScript } from './cli-process.js';
 
 export const SCHEDULER_MAIN = fileURLToPath(new URL('../../src/cli/scheduler-main.js', import.meta.url));
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
-});
 
 export interface RunResult {
   code: number | null;
@@ -24,26 +18,10 @@ export interface RunResult {
   lines: Record<string, unknown>[];
 }
 
-export function runScript(script: string, args: string[], timeoutMs = 30_000): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += String(d)));
-    child.stderr.on('data', (d: Buffer) => (stderr += String(d)));
-    const timer = setTimeout(() => {
-      if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGKILL');
-    }, timeoutMs);
-    child.once('close', (code) => {
-      const ms = performance.now() - started;
-      clearTimeout(timer);
-      children.delete(child);
-      const lines = `${stdout}\n${stderr}`.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
-      resolve({ code, stdout, stderr, ms, lines });
-    });
-  });
+export async function runScript(script: string, args: string[], timeoutMs = 30_000): Promise<RunResult> {
+  const r = await runNodeScript(script, args, timeoutMs);
+  const lines = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { ...r, lines };
 }
 
 /** One scheduler run with pxcScheduler's arguments. */
