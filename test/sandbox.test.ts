@@ -77,6 +77,7 @@ describe('sandbox (real 3-node MariaDB Galera)', () => {
     await sb!.down();
     for (const pid of pids) assert.equal(fs.existsSync(`/proc/${pid}`) && !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z'), false);
     assert.equal(Sandbox.open(sb!.dir), undefined);
+    fs.rmSync(sb!.dir, { recursive: true, force: true });
     sb = undefined;
   });
 });
