@@ -12,7 +12,7 @@ export interface SandboxNode {
   gcommPort: number;
   istPort: number;
   sstPort: number;
-  /** folder of the node: my.cnf, data/, logs, socket, pid file */
+  /** folder of the node: my.cnf, data/, tmp/, logs, socket, pid file */
   dir: string;
   /** network namespace holding the node (netns mode only) */
   netns?: string;
@@ -85,6 +85,11 @@ export function planLayout(o: LayoutOptions): SandboxLayout {
 export const nodePaths = (n: SandboxNode) => ({
   cnf: path.join(n.dir, 'my.cnf'),
   data: path.join(n.dir, 'data'),
+  /**
+   * The node's own tmpdir. mariadbd deletes every `#sql*` file in its tmpdir when it starts, so nodes
+   * sharing /tmp delete each other's temporary tables (mariadb-install-db then fails).
+   */
+  tmp: path.join(n.dir, 'tmp'),
   socket: path.join(n.dir, 'mysql.sock'),
   pid: path.join(n.dir, 'mariadbd.pid'),
   errorLog: path.join(n.dir, 'error.log'),

@@ -19,6 +19,7 @@ export function renderMyCnf(layout: SandboxLayout, node: SandboxNode): string {
     '[mysqld]',
     'user=root',
     `datadir=${p.data}`,
+    `tmpdir=${p.tmp}`,
     `socket=${p.socket}`,
     `pid-file=${p.pid}`,
     `log-error=${p.errorLog}`,

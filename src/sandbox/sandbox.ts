@@ -114,6 +114,7 @@ export class Sandbox {
     }
     for (const n of layout.nodes) {
       fs.mkdirSync(nodePaths(n).data, { recursive: true });
+      fs.mkdirSync(nodePaths(n).tmp, { recursive: true });
       fs.writeFileSync(nodePaths(n).cnf, renderMyCnf(layout, n));
     }
     const first = layout.nodes[0]!;
