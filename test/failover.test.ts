@@ -35,7 +35,7 @@ describe('run with the built-in proxy (real 3-node Galera)', () => {
     fetch(`http://127.0.0.1:${API_PORT}${p}`, { ...init, headers: { authorization: AUTH, 'content-type': 'application/json', ...(init.headers ?? {}) } });
   const cluster = async (): Promise<Cluster> => (await (await api('/api/cluster')).json()) as Cluster;
   const connect = (port: number) =>
-    mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: appPassword, database: 'app', connectTimeout: 20_000 });
+    mysql.createConnection({ host: '127.0.0.1', port, user: 'app', password: appPassword, database: 'app', connectTimeout: 90_000 });
   /** One write through the writer port on a new connection; resolves with the node that took it. */
   const writeOnce = async (seq: number): Promise<string> => {
     const c = await connect(WRITER_PORT);
@@ -71,7 +71,7 @@ host = "127.0.0.1"
 writerPort = ${WRITER_PORT}
 readerPort = ${READER_PORT}
 healthPort = ${HEALTH_PORT}
-waitForBackendMs = 20000
+waitForBackendMs = 60000
 drainMs = 2000
 
 [api]
@@ -81,7 +81,7 @@ user = "admin"
 password = "s3cret-test"
 `, path.join(sb.dir, 'e2e.toml'));
     warden = startWarden(cfg);
-    await waitFor('the warden to elect a writer', 20_000, async () => ((await cluster()).writers.length === 1 ? true : undefined), 200);
+    await waitFor('the warden to elect a writer', 60_000, async () => ((await cluster()).writers.length === 1 ? true : undefined), 200);
   });
 
   after(async () => {
@@ -106,8 +106,8 @@ password = "s3cret-test"
     const severed = new Promise<number>((resolve) => held.once('error', () => resolve(Date.now())));
     const frozenAt = Date.now();
     sb!.freeze(1);
-    const closedAt = await Promise.race([severed, new Promise<number>((r) => setTimeout(() => r(-1), 10_000))]);
-    assert.notEqual(closedAt, -1, 'the held connection to the frozen writer was not severed within 10 s');
+    const closedAt = await Promise.race([severed, new Promise<number>((r) => setTimeout(() => r(-1), 60_000))]);
+    assert.notEqual(closedAt, -1, 'the held connection to the frozen writer was not severed within 60 s');
     const node = await writeOnce(2);
     assert.notEqual(node, 'node1');
     const c = await cluster();
@@ -126,7 +126,7 @@ password = "s3cret-test"
       assert.ok(!c.writers.includes('node1') && !c.readers.includes('node1'), `node1 back in a pool ${Date.now() - thawedAt} ms after thaw`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    await waitFor('node1 to rejoin the reader pool', 60_000, async () => ((await cluster()).readers.includes('node1') ? true : undefined), 250);
+    await waitFor('node1 to rejoin the reader pool', 120_000, async () => ((await cluster()).readers.includes('node1') ? true : undefined), 250);
     const after = await cluster();
     assert.deepEqual(after.writers, [writer], 'the recovered node took the writer role back');
     assert.equal(after.epoch, before.epoch);

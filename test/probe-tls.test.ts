@@ -22,6 +22,7 @@ import type { Sandbox } from '../src/sandbox/sandbox.js';
 import type { HealthcheckProcess } from './support/cli-process.js';
 import { runCli, startHealthcheck } from './support/cli-process.js';
 import { startSandbox, stopSandbox } from './support/sandbox-fixture.js';
+import { writeConfig } from './support/warden-process.js';
 
 const SLOT = 4;
 const HC_PORT = 30000 + 200 * SLOT + 101;
@@ -51,7 +52,8 @@ describe('probe over TLS (real 3-node Galera with TLS on, users REQUIRE X509)', 
     sb = await startSandbox(SLOT, { tls: true });
     password = sb.password('warden');
     const config = await loadConfig(sb.configPath);
-    options = { ...probeOptionsFromConfig(config), reuseConnection: false };
+    // generous deadlines: on a loaded 2-core machine a TLS login may take more than the default second
+    options = { ...probeOptionsFromConfig(config), reuseConnection: false, connectTimeoutMs: 5000, timeoutMs: 10_000 };
     assert.ok(options.tls, 'the sandbox config turns TLS on');
     tls = options.tls;
     specs = [...config.nodes];
@@ -142,20 +144,22 @@ describe('probe over TLS (real 3-node Galera with TLS on, users REQUIRE X509)', 
   });
 
   it('status --json and healthcheck over TLS from the config file; a wrong CA there gives tls errors, exit 0', async () => {
-    const ok = await runCli(['status', '--config', sb!.configPath, '--json']);
+    // the sandbox's config file plus generous probe deadlines (a loaded machine), nothing else
+    const config = writeConfig(sb!.configPath, '[probe]\nconnectTimeoutMs = 5000\ntimeoutMs = 10000\n', path.join(sb!.dir, 'tls-slow-ok.toml'));
+    const ok = await runCli(['status', '--config', config, '--json']);
     seen.push(ok.stdout, ok.stderr);
     assert.equal(ok.code, 0, ok.stderr);
     const doc = JSON.parse(ok.stdout) as { nodes: (NodeObservation & { health: { available: boolean } })[] };
     assert.deepEqual(doc.nodes.map((n) => n.health.available), [true, true, true]);
 
-    healthcheck = await startHealthcheck(sb!.configPath, 'node2', HC_PORT);
+    healthcheck = await startHealthcheck(config, 'node2', HC_PORT);
     const a = await healthcheck.check();
     seen.push(a.text, healthcheck.output());
     assert.equal(a.status, 200, a.text);
     assert.equal(a.body.state, 'Synced');
 
     const badCa = path.join(sb!.dir, 'other-ca', 'ca.pem');
-    const cfg = fs.readFileSync(sb!.configPath, 'utf8').replace(/^ca = .*$/m, `ca = "${badCa}"`);
+    const cfg = fs.readFileSync(config, 'utf8').replace(/^ca = .*$/m, `ca = "${badCa}"`);
     assert.ok(cfg.includes(badCa));
     const file = path.join(sb!.dir, 'bad-ca.toml');
     fs.writeFileSync(file, cfg);

@@ -55,7 +55,7 @@ ${nodes.map((n, i) => `[[nodes]]\nname = "n${i + 1}"\nhost = "${n.host}"\nport =
     const sink = new Writable({ write: (_c, _e, done) => done() });
     daemon = new Daemon({ config, log: createLogger({ level: 'warn', format: 'json', destination: sink }) });
     await daemon.start();
-    await waitFor('the writer in hostgroup 10', 5000, () => (online(10).length === 1 ? true : undefined));
+    await waitFor('the writer in hostgroup 10', 30_000, () => (online(10).length === 1 ? true : undefined));
     assert.deepEqual(online(10), [nodes[0]!.port]);
     assert.deepEqual(online(20), nodes.map((n) => n.port).sort());
     const loads = () => admin.queries.filter((q) => q.startsWith('LOAD')).length;

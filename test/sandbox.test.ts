@@ -41,13 +41,14 @@ describe('sandbox (real 3-node MariaDB Galera)', () => {
 
   it('replicates writes to every node', async () => {
     await sb!.sql(1, 'CREATE TABLE app.t (id INT PRIMARY KEY, v INT); INSERT INTO app.t VALUES (1, 10)');
-    for (const i of [2, 3]) assert.deepEqual(await sb!.sql(i, 'SELECT v FROM app.t WHERE id = 1'), [['10']]);
+    // wsrep_sync_wait: the read waits until the node has applied what the cluster committed before it
+    for (const i of [2, 3]) assert.deepEqual(await sb!.sql(i, 'SET SESSION wsrep_sync_wait = 1; SELECT v FROM app.t WHERE id = 1'), [['10']]);
   });
 
   it('a SIGKILLed node restarts from its recovered position and rejoins by IST, not SST', async () => {
     sb!.kill(3);
-    assert.equal((await sb!.status())[2]!.process, 'stopped');
-    await waitFor('survivors to re-form at size 2', 20_000, async () => {
+    await waitFor('node3 to exit', 60_000, async () => ((await sb!.status())[2]!.process === 'stopped' ? true : undefined));
+    await waitFor('survivors to re-form at size 2', 90_000, async () => {
       const rows = await sb!.status();
       return rows[0]!.clusterSize === 2 && rows[1]!.clusterSize === 2 ? true : undefined;
     });
@@ -61,10 +62,10 @@ describe('sandbox (real 3-node MariaDB Galera)', () => {
 
   it('freeze stops the process (SIGSTOP) and thaw resumes it', async () => {
     sb!.freeze(2);
-    assert.equal((await sb!.status())[1]!.process, 'frozen');
+    await waitFor('node2 to be stopped by SIGSTOP', 30_000, async () => ((await sb!.status())[1]!.process === 'frozen' ? true : undefined));
     sb!.thaw(2);
-    assert.equal((await sb!.status())[1]!.process, 'running');
-    await sb!.waitSynced(2, 30_000);
+    await waitFor('node2 to run again after SIGCONT', 30_000, async () => ((await sb!.status())[1]!.process === 'running' ? true : undefined));
+    await sb!.waitSynced(2, 120_000);
   });
 
   it('isolate needs network-namespace mode and says so', async () => {

@@ -156,6 +156,7 @@ export async function stopNode(node: SandboxNode, graceMs: number): Promise<void
     while (Date.now() < deadline && livePid(node) !== undefined) await sleep(100);
   }
   if (livePid(node) !== undefined) process.kill(pid, 'SIGKILL');
-  const deadline = Date.now() + 10_000;
+  // a SIGKILLed mariadbd may take a while to be gone on a loaded machine
+  const deadline = Date.now() + 60_000;
   while (livePid(node) !== undefined && Date.now() < deadline) await sleep(50);
 }

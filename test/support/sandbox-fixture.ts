@@ -51,3 +51,19 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
+
+/**
+ * Awaits `p`, failing if it has not settled after timeoutMs: for operations that must end on their own (a
+ * probe of a frozen node ends by its deadline) without asserting how fast this machine ran them.
+ */
+export async function settles<T>(what: string, timeoutMs: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} had not ended after ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
