@@ -165,6 +165,7 @@ void describe('report server: listen and close', () => {
     await res.text();
     const started = Date.now();
     await server.destroy();
-    assert.ok(Date.now() - started < 1000);
+    // a graceful close would wait for the keep-alive connection (72 s by default); destroy() does not
+    assert.ok(Date.now() - started < 30_000);
   });
 });
