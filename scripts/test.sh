@@ -41,6 +41,8 @@ phase() {
   "$@" || status=$?
   timings+=("$(printf '%-12s %4d s%s' "$name" $((SECONDS - started)) "$([ "$status" -eq 0 ] || echo "  FAILED (exit $status)")")")
   if [ "$status" -ne 0 ] && [ -z "$failed" ]; then failed=$name; fi
+  # interrupted (Ctrl-C, SIGTERM): no further phase
+  if [ "$status" -eq 130 ] || [ "$status" -eq 143 ]; then summary; exit "$status"; fi
   return 0
 }
 summary() {
