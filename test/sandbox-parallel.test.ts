@@ -2,10 +2,19 @@
 // 31900), both come up as separate clusters. They used to share mariadbd's default tmpdir (/tmp): every
 // mariadbd that starts deletes the `#sql*` files in its tmpdir, including the temporary tables of another
 // sandbox's `mariadb-install-db`, which then failed ("Unknown table 'mysql.tmp_user_sys'").
+// In network-namespace mode the device names derive from the subnet: a second sandbox on a subnet in use
+// is refused and leaves the first one's network alone (it used to tear it down and build its own).
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Sandbox } from '../src/sandbox/sandbox.js';
-import { startSandbox, stopSandbox } from './support/sandbox-fixture.js';
+import { planLayout } from '../src/sandbox/layout.js';
+import { assertNetworkFree, createNetwork, destroyNetwork } from '../src/sandbox/netns.js';
+import { Sandbox } from '../src/sandbox/sandbox.js';
+import { run } from '../src/sandbox/shell.js';
+import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 
 const SLOT = 9;
 const BASE_PORTS = [30000 + 200 * SLOT, 30000 + 200 * SLOT + 100];
@@ -79,5 +88,45 @@ describe('two sandboxes started at the same moment', () => {
       }
     }
     assert.equal(new Set(tmpdirs).size, 6);
+  });
+});
+
+describe('network-namespace mode: a subnet in use by another sandbox', () => {
+  const dirs = [0, 1].map(() => fs.mkdtempSync(path.join(os.tmpdir(), `gw-test-${SLOT}-netns-`)));
+  // the first sandbox's network, with a process inside (as its mariadbd would be)
+  const first = planLayout({ dir: dirs[0]!, nodes: 2, basePort: 30000 + 200 * SLOT + 50, mode: 'netns', tls: false, subnet: 100 + SLOT });
+  let sleeper: number | undefined;
+  const namespaces = async () => (await run('ip', ['netns', 'list'])).stdout;
+
+  before(async () => {
+    await createNetwork(first);
+    const child = spawn('ip', ['netns', 'exec', first.nodes[0]!.netns!, 'sleep', '600'], { stdio: 'ignore', detached: true });
+    child.unref();
+    sleeper = child.pid;
+    await waitFor('a process inside the first namespace', 30_000, async () => ((await run('ip', ['netns', 'pids', first.nodes[0]!.netns!])).stdout.trim() !== '' ? true : undefined));
+  });
+  after(async () => {
+    if (sleeper !== undefined) process.kill(sleeper, 'SIGKILL');
+    await Sandbox.open(dirs[1]!)?.down();
+    await destroyNetwork(first);
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('is refused, naming the namespace and the pid, and the first network stays as it was', async () => {
+    const before = await namespaces();
+    await assert.rejects(Sandbox.up({ dir: dirs[1]!, nodes: 2, basePort: first.basePort, mode: 'netns', subnet: 100 + SLOT }), (err: Error) => {
+      assert.match(err.message, new RegExp(`${first.nodes[0]!.netns} \\(subnet 10\\.213\\.${100 + SLOT}\\.0/24\\) is in use by another sandbox \\(pid ${sleeper}\\)`));
+      assert.match(err.message, /--subnet/);
+      return true;
+    });
+    assert.equal(await namespaces(), before);
+    assert.equal(fs.existsSync(`/proc/${sleeper}`), true, 'the process in the first namespace is still there');
+  });
+
+  it('namespaces with nothing running in them (a sandbox that is gone) do not count', async () => {
+    process.kill(sleeper!, 'SIGKILL');
+    await waitFor('the first namespace to be empty', 30_000, async () => ((await run('ip', ['netns', 'pids', first.nodes[0]!.netns!])).stdout.trim() === '' ? true : undefined));
+    sleeper = undefined;
+    await assertNetworkFree(first);
   });
 });

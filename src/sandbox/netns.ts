@@ -1,4 +1,5 @@
 // Network-namespace mode: each node in its own namespace, joined by a bridge; isolate = cut its link.
+import { SandboxError } from '../model/errors.js';
 import type { SandboxLayout, SandboxNode } from './layout.js';
 import { run } from './shell.js';
 
@@ -11,6 +12,30 @@ async function exists(kind: 'link' | 'netns', name: string): Promise<boolean> {
     : stdout.split('\n').some((l) => l.split(':')[1]?.trim().split('@')[0] === name);
 }
 
+/** Pids running inside the namespace (none when it does not exist). */
+async function pidsIn(ns: string): Promise<number[]> {
+  if (!(await exists('netns', ns))) return [];
+  const { stdout } = await ip('netns', 'pids', ns);
+  return stdout.split('\n').filter((l) => l.trim() !== '').map(Number);
+}
+
+/**
+ * The bridge and namespace names derive from the subnet alone, so a second sandbox on the same subnet
+ * would tear down the first one's network. Refuses while a process runs in any of the namespaces (call
+ * it before anything is created: a failed `up` removes the network it names). Leftovers of a sandbox
+ * that is gone do not count: createNetwork removes them.
+ */
+export async function assertNetworkFree(layout: SandboxLayout): Promise<void> {
+  for (const n of layout.nodes) {
+    const pids = await pidsIn(n.netns!);
+    if (pids.length > 0) {
+      throw new SandboxError(`network namespace ${n.netns} (subnet ${n.host.replace(/\.\d+$/, '.0/24')}) is in use by another sandbox` +
+        ` (pid ${pids.join(', ')}): give this one another --subnet, or run \`sandbox down\` on the other`);
+    }
+  }
+}
+
+/** Creates the bridge and one namespace per node (after removing leftovers of the same names). */
 export async function createNetwork(layout: SandboxLayout): Promise<void> {
   const bridge = layout.bridge!;
   await destroyNetwork(layout);

@@ -9,7 +9,7 @@ import { certPaths, makeCerts } from './certs.js';
 import type { LayoutOptions, SandboxLayout, SandboxNode } from './layout.js';
 import { MAX_NODES, nodePaths, planLayout } from './layout.js';
 import { renderMyCnf, SST_METHOD } from './my-cnf.js';
-import { createNetwork, destroyNetwork, healNode, isolateNode } from './netns.js';
+import { assertNetworkFree, createNetwork, destroyNetwork, healNode, isolateNode } from './netns.js';
 import type { ProcState } from './node-process.js';
 import { livePid, procState, signalNode, startNode, stopNode, waitSynced } from './node-process.js';
 import { renderWardenConfig } from './warden-config.js';
@@ -89,6 +89,7 @@ export class Sandbox {
     }
     const layout = planLayout({ dir: path.resolve(o.dir), nodes, basePort: o.basePort ?? DEFAULT_BASE_PORT, mode: o.mode ?? 'loopback', tls: o.tls ?? false, subnet: o.subnet });
     await checkPrerequisites(layout);
+    if (layout.mode === 'netns') await assertNetworkFree(layout);
     const sb = new Sandbox(layout);
     try {
       await sb.create(log);
