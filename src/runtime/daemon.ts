@@ -50,7 +50,7 @@ export class Daemon {
 
   constructor(private readonly o: DaemonOptions) {
     const { config, log } = o;
-    this.prober = new ClusterProber(config.nodes, { ...probeOptionsFromConfig(config), reuseConnection: true });
+    this.prober = new ClusterProber(config.nodes, probeOptionsFromConfig(config));
     this.recorder = new TickRecorder({ recent: 60, history: config.run.history });
     const routers: RouterAdapter[] = [];
     if (config.proxy.enabled) {
