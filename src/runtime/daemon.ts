@@ -13,7 +13,8 @@ import type { WardenConfig } from '../config/warden-config.js';
 import { HealthPort } from './health-port.js';
 import type { Logger } from './logger.js';
 import { RuntimeReportSource } from './report-source.js';
-import { StateFile } from './state-file.js';
+import { readiness, staleAfterMs } from './readiness.js';
+import { checkStateFolder, defaultStateFile, StateFile } from './state-file.js';
 import { TickRecorder } from './tick-recorder.js';
 import { WardenLoop } from './warden-loop.js';
 
@@ -47,9 +48,14 @@ export class Daemon {
   private report: Closable | undefined;
   readonly source: RuntimeReportSource;
   private closing: Promise<void> | undefined;
+  /** where the decision state and the maintenance marks are kept */
+  readonly stateFile: string;
 
+  /** Throws ConfigError when the state folder is unsafe (world-writable) or cannot be made. */
   constructor(private readonly o: DaemonOptions) {
     const { config, log } = o;
+    this.stateFile = config.run.stateFile ?? defaultStateFile(config.cluster.name);
+    checkStateFolder(this.stateFile, config.run.stateFile ? 'run.stateFile' : `run.stateFile (not set; default ${this.stateFile})`);
     this.prober = new ClusterProber(config.nodes, probeOptionsFromConfig(config));
     this.recorder = new TickRecorder({ recent: 60, history: config.run.history });
     const routers: RouterAdapter[] = [];
@@ -62,7 +68,8 @@ export class Daemon {
         connectTimeoutMs: p.connectTimeoutMs,
         log: (level, msg, fields) => log[level](fields ?? {}, msg),
       });
-      this.health = new HealthPort(p.host, p.healthPort);
+      const stale = staleAfterMs(config.run.intervalMs, config.probe.timeoutMs);
+      this.health = new HealthPort(p.host, p.healthPort, (draining) => readiness({ health: this.loop.health(), draining, now: Date.now(), staleAfterMs: stale }));
       routers.push(this.proxy);
     }
     const ps = config.proxysql;
@@ -95,7 +102,7 @@ export class Daemon {
       recorder: this.recorder,
       intervalMs: config.run.intervalMs,
       log,
-      ...(config.run.stateFile ? { state: new StateFile(config.run.stateFile, (m) => log.warn(m)) } : {}),
+      state: new StateFile(this.stateFile, (m) => log.warn({ stateFile: this.stateFile }, m)),
       ...(fencer ? { fencing: { config: fencer.config, execute: (plan) => fencer.execute(plan) } } : {}),
     });
     this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats());
