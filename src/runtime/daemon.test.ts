@@ -42,6 +42,7 @@ describe('daemon', () => {
     assert.deepEqual(d.source.latest()?.desired.writers, ['node1']);
     const ready = await fetch(`http://${ep.health}/ready`);
     assert.equal(ready.status, 200, JSON.stringify(await ready.json()));
+    assert.deepEqual(d.source.readiness(), { ready: true, writers: ['node1'] }, 'the API reports the same readiness');
     assert.ok(h.logs.some((l) => l.includes('bad-state.json') && l.includes('writer.nodes')), 'the log names the file and the field');
     assert.ok(fs.readdirSync(h.dir).some((f) => f.startsWith('bad-state.json.invalid-')));
     await d.shutdown();

@@ -13,6 +13,7 @@ import type { WardenConfig } from '../config/warden-config.js';
 import { HealthPort } from './health-port.js';
 import type { Logger } from './logger.js';
 import { RuntimeReportSource } from './report-source.js';
+import type { Readiness } from './readiness.js';
 import { readiness, staleAfterMs } from './readiness.js';
 import { checkStateFolder, defaultStateFile, StateFile } from './state-file.js';
 import { TickRecorder } from './tick-recorder.js';
@@ -68,8 +69,7 @@ export class Daemon {
         connectTimeoutMs: p.connectTimeoutMs,
         log: (level, msg, fields) => log[level](fields ?? {}, msg),
       });
-      const stale = staleAfterMs(config.run.intervalMs, config.probe.timeoutMs);
-      this.health = new HealthPort(p.host, p.healthPort, (draining) => readiness({ health: this.loop.health(), draining, now: Date.now(), staleAfterMs: stale }));
+      this.health = new HealthPort(p.host, p.healthPort, (draining) => this.readiness(draining));
       routers.push(this.proxy);
     }
     const ps = config.proxysql;
@@ -105,7 +105,14 @@ export class Daemon {
       state: new StateFile(this.stateFile, (m) => log.warn({ stateFile: this.stateFile }, m)),
       ...(fencer ? { fencing: { config: fencer.config, execute: (plan) => fencer.execute(plan) } } : {}),
     });
-    this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats());
+    this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats(), this.health ? () => this.readiness(this.draining) : undefined);
+  }
+
+  private draining = false;
+
+  /** what the health port's /ready answers: a routed writer and a tick younger than three intervals (plus the probe deadline) */
+  private readiness(draining: boolean): Readiness {
+    return readiness({ health: this.loop.health(), draining, now: Date.now(), staleAfterMs: staleAfterMs(this.o.config.run.intervalMs, this.o.config.probe.timeoutMs) });
   }
 
   async start(): Promise<Endpoints> {
@@ -131,6 +138,7 @@ export class Daemon {
     this.closing ??= (async () => {
       const log = this.o.log;
       log.info('shutting down: draining');
+      this.draining = true;
       this.health?.drain();
       await this.loop.stop();
       if (this.proxy) {

@@ -1,11 +1,10 @@
 // Whether this instance can route, for the health port's /ready: a writer is routed and the loop is alive.
 // `/` keeps answering 200 while the process serves (Switchboard's behaviour, what load balancers expect);
 // /ready lets a load balancer in front of two wardens leave the one that cannot route.
+import type { Readiness } from '../model/tick.js';
 import type { LoopHealth } from './warden-loop.js';
 
-export type NotReadyReason = 'draining' | 'no writer' | 'ticks failing' | 'ticks stale';
-
-export type Readiness = { ready: true; writers: string[] } | { ready: false; reason: NotReadyReason; detail: string };
+export type { Readiness };
 
 export interface ReadinessInput {
   health: Readonly<LoopHealth>;

@@ -152,7 +152,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
   }
 
   function getJson(path, signal) {
-    // from location.origin: a page opened as http://user:secret@host/ has the credentials in its URL, and
+    // from location.origin: a page opened as user:secret@host (Basic auth in the address) has the credentials in its URL, and
     // Chromium refuses fetch() of a relative URL resolved against it ("URL that includes credentials")
     return fetch(location.origin + path, { cache: 'no-store', credentials: 'same-origin', headers: { accept: 'application/json' }, signal: signal })
       .then(function (res) {
