@@ -157,6 +157,25 @@ void describe('dashboard (real chromium)', () => {
     assert.equal(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned), undefined);
   });
 
+  void it('works when opened with the credentials in the URL (http://user:secret@host/)', async () => {
+    const p2 = await context!.newPage();
+    const errors: string[] = [];
+    p2.on('pageerror', (err) => errors.push(err.message));
+    p2.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(msg.text());
+    });
+    try {
+      const withCredentials = base.replace('http://', `http://${USER}:${PASSWORD}@`);
+      const response = await p2.goto(`${withCredentials}/`);
+      assert.equal(response?.status(), 200);
+      await waitForText(p2, '#live', (t) => t === 'live', 5000);
+      assert.equal(await p2.locator('#writer').textContent(), 'db3');
+      assert.deepEqual(errors, []);
+    } finally {
+      await p2.close();
+    }
+  });
+
   void it('ran without script errors or CSP violations', () => {
     assert.deepEqual(pageErrors, []);
   });

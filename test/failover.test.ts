@@ -93,6 +93,12 @@ password = "s3cret-test"
     const c = await cluster();
     assert.deepEqual(c.writers, ['node1']);
     assert.equal(await writeOnce(1), 'node1');
+    // the health port: / is liveness; /ready and its alias say this instance routes a writer
+    assert.equal((await fetch(`http://127.0.0.1:${HEALTH_PORT}/`)).status, 200);
+    for (const p of ['/ready', '/health/ready']) {
+      const ready = await fetch(`http://127.0.0.1:${HEALTH_PORT}${p}`);
+      assert.deepEqual([ready.status, await ready.json()], [200, { status: 'ready', writers: ['node1'] }], p);
+    }
     const r = await connect(READER_PORT);
     const [rows] = await r.query('SELECT @@wsrep_node_name AS n');
     assert.ok(c.readers.includes((rows as { n: string }[])[0]!.n));
@@ -163,6 +169,7 @@ password = "s3cret-test"
     const code = await warden!.stop('SIGTERM');
     assert.equal(code, 0);
     assert.ok(warden!.logs.some((l) => l.msg === 'stopped'));
-    assert.ok(fs.existsSync(path.join(sb!.dir, 'warden-state.json')));
+    const state = path.join(sb!.dir, 'warden-state.json');
+    assert.equal(fs.statSync(state).mode & 0o777, 0o600, 'the state file is readable by its owner only');
   });
 });

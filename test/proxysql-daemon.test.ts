@@ -1,6 +1,9 @@
 // Daemon mode: `galera-warden run` with [proxysql] enabled keeps ProxySQL's hostgroups in step with every tick
 // (fake Galera nodes, the ProxySQL admin test server, one admin session kept open).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { FakeProxySqlAdmin } from '../src/apply/proxysql/testing/fake-proxysql-admin.js';
@@ -15,6 +18,8 @@ describe('run with ProxySQL as the router ([proxysql] section)', () => {
   let nodes: FakeGaleraServer[] = [];
   let admin: FakeProxySqlAdmin;
   let daemon: Daemon | undefined;
+  // the decision state in this test's own folder, not the system-wide default
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-proxysql-daemon-'));
   const online = (hg: number) => admin.table('runtime_mysql_servers').filter((r) => r.hostgroup_id === String(hg) && r.status === 'ONLINE').map((r) => Number(r.port)).sort();
 
   before(async () => {
@@ -26,6 +31,7 @@ describe('run with ProxySQL as the router ([proxysql] section)', () => {
     await daemon?.destroy();
     await admin.close();
     for (const n of nodes) await n.close();
+    fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('applies each decision to the hostgroups, then leaves them alone while nothing changes', async () => {
@@ -41,6 +47,7 @@ retryDown = 0
 minHoldMs = 0
 [run]
 intervalMs = 100
+stateFile = "${path.join(stateDir, 'state.json')}"
 [proxy]
 enabled = false
 [api]

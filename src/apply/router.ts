@@ -11,6 +11,12 @@ export interface RouterAdapter {
    * error naming the router. Never leaves a half-applied change that routes writes to two nodes.
    */
   apply(desired: DesiredRouting): Promise<ApplyOutcome>;
+  /**
+   * The writers the router sends writes to now, as configured node names (or `host:port`), read from the
+   * router itself; null when it cannot tell. Read once on a cold start (no saved state), so that the warden
+   * adopts the writer in place instead of electing one by weight. Optional: absent means unknown.
+   */
+  currentWriters?(): Promise<string[] | null>;
   /** graceful: stop accepting, let work finish */
   close(): Promise<void>;
   /** abrupt: drop everything now */

@@ -67,6 +67,11 @@ export interface CommandResult {
   message: string;
 }
 
+/** Whether an instance can route (the health port's /ready): a writer routed and fresh ticks, else why not. */
+export type Readiness =
+  | { ready: true; writers: string[] }
+  | { ready: false; reason: 'draining' | 'no writer' | 'ticks failing' | 'ticks stale'; detail: string };
+
 /** What the report layer may read and ask; implemented by the runtime. */
 export interface ReportSource {
   clusterName: string;
@@ -81,4 +86,6 @@ export interface ReportSource {
   setMaintenance(node: string, on: boolean): CommandResult;
   /** nodes an operator has marked for maintenance */
   maintenanceMarks(): string[];
+  /** what the health port's /ready answers now; absent where there is no such check */
+  readiness?(): Readiness | null;
 }

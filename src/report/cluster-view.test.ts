@@ -22,12 +22,18 @@ void describe('clusterView', () => {
     assert.deepEqual(v.proxy, { endpoints: { writer: '0.0.0.0:3306', reader: '0.0.0.0:3307' }, rejected: 4 });
   });
 
+  void it('carries what the health port\'s /ready answers, with its reason', () => {
+    const source = Object.assign(failedOverSource(), { readiness: () => ({ ready: false as const, reason: 'ticks stale' as const, detail: 'the last tick completed 9000 ms ago' }) });
+    assert.deepEqual(clusterView(source, T0).readiness, { ready: false, reason: 'ticks stale', detail: 'the last tick completed 9000 ms ago' });
+  });
+
   void it('answers nulls and empty pools before the first tick', () => {
     const v = clusterView(new FakeReportSource(), T0);
     assert.equal(v.epoch, null);
     assert.equal(v.lastTick, null);
     assert.equal(v.primary, null);
     assert.equal(v.proxy, null);
+    assert.equal(v.readiness, null, 'no health port: no readiness');
     assert.deepEqual([v.writers, v.readers, v.findings, v.applied], [[], [], [], []]);
   });
 });

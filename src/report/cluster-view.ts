@@ -1,7 +1,7 @@
 // The JSON of GET /api/cluster and GET /api/decisions: what the loop decides now, and the audit log of
 // the ticks that changed something. Pure: built from the ReportSource's records, plain JSON out.
 import type { Finding, PrimaryComponent, RoleChange } from '../model/decision.js';
-import type { ApplyOutcome, LoopCounters, ReportSource, TickRecord } from '../model/tick.js';
+import type { ApplyOutcome, LoopCounters, Readiness, ReportSource, TickRecord } from '../model/tick.js';
 
 export interface LastTickView {
   seq: number;
@@ -26,6 +26,8 @@ export interface ClusterView {
   lastTick: LastTickView | null;
   applied: ApplyOutcome[];
   proxy: { endpoints: { writer?: string; reader?: string }; rejected: number } | null;
+  /** what the health port's /ready answers now (null without the built-in proxy's health port) */
+  readiness: Readiness | null;
 }
 
 export function clusterView(source: ReportSource, now: number): ClusterView {
@@ -45,6 +47,7 @@ export function clusterView(source: ReportSource, now: number): ClusterView {
     lastTick: tick === undefined ? null : { seq: tick.seq, at: tick.at, durationMs: tick.durationMs, ageMs: Math.max(0, now - tick.at) },
     applied: tick?.applied ?? [],
     proxy: stats === undefined ? null : { endpoints: stats.endpoints, rejected: stats.rejected },
+    readiness: source.readiness?.() ?? null,
   };
 }
 

@@ -13,7 +13,9 @@ import type { WardenConfig } from '../config/warden-config.js';
 import { HealthPort } from './health-port.js';
 import type { Logger } from './logger.js';
 import { RuntimeReportSource } from './report-source.js';
-import { StateFile } from './state-file.js';
+import type { Readiness } from './readiness.js';
+import { readiness, staleAfterMs } from './readiness.js';
+import { checkStateFolder, defaultStateFile, StateFile } from './state-file.js';
 import { TickRecorder } from './tick-recorder.js';
 import { WardenLoop } from './warden-loop.js';
 
@@ -47,10 +49,15 @@ export class Daemon {
   private report: Closable | undefined;
   readonly source: RuntimeReportSource;
   private closing: Promise<void> | undefined;
+  /** where the decision state and the maintenance marks are kept */
+  readonly stateFile: string;
 
+  /** Throws ConfigError when the state folder is unsafe (world-writable) or cannot be made. */
   constructor(private readonly o: DaemonOptions) {
     const { config, log } = o;
-    this.prober = new ClusterProber(config.nodes, { ...probeOptionsFromConfig(config), reuseConnection: true });
+    this.stateFile = config.run.stateFile ?? defaultStateFile(config.cluster.name);
+    checkStateFolder(this.stateFile, config.run.stateFile ? 'run.stateFile' : `run.stateFile (not set; default ${this.stateFile})`);
+    this.prober = new ClusterProber(config.nodes, probeOptionsFromConfig(config));
     this.recorder = new TickRecorder({ recent: 60, history: config.run.history });
     const routers: RouterAdapter[] = [];
     if (config.proxy.enabled) {
@@ -62,7 +69,7 @@ export class Daemon {
         connectTimeoutMs: p.connectTimeoutMs,
         log: (level, msg, fields) => log[level](fields ?? {}, msg),
       });
-      this.health = new HealthPort(p.host, p.healthPort);
+      this.health = new HealthPort(p.host, p.healthPort, (draining) => this.readiness(draining));
       routers.push(this.proxy);
     }
     const ps = config.proxysql;
@@ -95,10 +102,17 @@ export class Daemon {
       recorder: this.recorder,
       intervalMs: config.run.intervalMs,
       log,
-      ...(config.run.stateFile ? { state: new StateFile(config.run.stateFile, (m) => log.warn(m)) } : {}),
+      state: new StateFile(this.stateFile, (m) => log.warn({ stateFile: this.stateFile }, m)),
       ...(fencer ? { fencing: { config: fencer.config, execute: (plan) => fencer.execute(plan) } } : {}),
     });
-    this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats());
+    this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats(), this.health ? () => this.readiness(this.draining) : undefined);
+  }
+
+  private draining = false;
+
+  /** what the health port's /ready answers: a routed writer and a tick younger than three intervals (plus the probe deadline) */
+  private readiness(draining: boolean): Readiness {
+    return readiness({ health: this.loop.health(), draining, now: Date.now(), staleAfterMs: staleAfterMs(this.o.config.run.intervalMs, this.o.config.probe.timeoutMs) });
   }
 
   async start(): Promise<Endpoints> {
@@ -124,6 +138,7 @@ export class Daemon {
     this.closing ??= (async () => {
       const log = this.o.log;
       log.info('shutting down: draining');
+      this.draining = true;
       this.health?.drain();
       await this.loop.stop();
       if (this.proxy) {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { createReportServer } from '../report/report-server.js';
 import { renderDecisionTable } from '../report/decision-table.js';
+import { mergeConfig } from '../sandbox/merge-config.js';
 import { Sandbox } from '../sandbox/sandbox.js';
 import { procState } from '../sandbox/node-process.js';
 import { Daemon } from './daemon.js';
@@ -40,7 +41,7 @@ function writeDemoConfig(sb: Sandbox, o: DemoOptions): { file: string; apiPasswo
   if (!fs.existsSync(pwFile)) fs.writeFileSync(pwFile, randomBytes(9).toString('base64url') + '\n', { mode: 0o600 });
   const apiPassword = fs.readFileSync(pwFile, 'utf8').trim();
   const file = path.join(sb.dir, 'demo.toml');
-  fs.writeFileSync(file, `${fs.readFileSync(sb.configPath, 'utf8')}
+  fs.writeFileSync(file, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), `
 [probe]
 connectTimeoutMs = 500
 timeoutMs = 800
@@ -60,7 +61,7 @@ host = "127.0.0.1"
 port = ${o.apiPort}
 user = "admin"
 passwordFile = "${pwFile}"
-`);
+`));
   return { file, apiPassword };
 }
 

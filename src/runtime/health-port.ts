@@ -1,20 +1,35 @@
-// The proxy's health port (Switchboard's): any path answers 200 while the process serves, so a load
-// balancer in front of several proxies can use an HTTP or a plain TCP check. `/ready` turns 503 while
-// the process drains before it stops.
+// The proxy's health port (Switchboard's): `/` (any path) answers 200 while the process serves, so a load
+// balancer in front of several proxies can use an HTTP or a plain TCP check. `/ready` (alias `/health/ready`)
+// answers 200 only while this instance routes a writer and its loop ticks, else 503 with the reason.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Readiness } from './readiness.js';
+
+/** the readiness paths; every other path is the liveness check */
+export const READY_PATHS: readonly string[] = ['/ready', '/health/ready'];
 
 export class HealthPort {
   private readonly server: http.Server;
   private draining = false;
 
-  constructor(private readonly host: string, private readonly port: number) {
+  /** `ready` is asked on every /ready request; `draining` tells it whether drain() was called */
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+    private readonly ready: (draining: boolean) => Readiness = (d) => (d ? { ready: false, reason: 'draining', detail: 'shutting down' } : { ready: true, writers: [] }),
+  ) {
     this.server = http.createServer((req, res) => {
-      const ready = req.url?.startsWith('/ready') ?? false;
-      const ok = !ready || !this.draining;
-      const body = JSON.stringify({ status: ok ? (ready ? 'ready' : 'serving') : 'draining' });
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      const pathname = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
+      let status = 200;
+      let body: Record<string, unknown> = { status: 'serving' };
+      if (READY_PATHS.includes(pathname)) {
+        const r = this.ready(this.draining);
+        status = r.ready ? 200 : 503;
+        body = r.ready ? { status: 'ready', writers: r.writers } : { status: r.reason === 'draining' ? 'draining' : 'not ready', reason: r.reason, detail: r.detail };
+      }
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', connection: 'close' });
+      res.end(req.method === 'HEAD' ? undefined : text);
     });
   }
 
@@ -26,7 +41,7 @@ export class HealthPort {
     return this.server.address() as AddressInfo;
   }
 
-  /** From now on `/ready` answers 503; the plain health check stays 200 until close(). */
+  /** From now on `/ready` answers 503 (draining); the plain health check stays 200 until close(). */
   drain(): void {
     this.draining = true;
   }

@@ -1,6 +1,6 @@
 // The runtime's side of the report interface: recorded ticks, counters, proxy statistics, and the
 // operator commands (switchover, maintenance marks), checked against the latest decision.
-import type { CommandResult, LoopCounters, ProxyStatsSnapshot, ReportSource, TickRecord } from '../model/tick.js';
+import type { CommandResult, LoopCounters, ProxyStatsSnapshot, Readiness, ReportSource, TickRecord } from '../model/tick.js';
 import type { TickRecorder } from './tick-recorder.js';
 import type { WardenLoop } from './warden-loop.js';
 
@@ -13,7 +13,12 @@ export class RuntimeReportSource implements ReportSource {
     private readonly loop: WardenLoop,
     private readonly nodeNames: readonly string[],
     private readonly stats: () => ProxyStatsSnapshot | undefined,
+    private readonly ready?: () => Readiness,
   ) {}
+
+  readiness(): Readiness | null {
+    return this.ready?.() ?? null;
+  }
 
   latest(): TickRecord | undefined {
     return this.recorder.latest();

@@ -11,12 +11,27 @@ import type { FencingConfig, FencingOutcome, FencingPlan, FencingState, FencingT
 import type { ClusterObservation } from '../model/observation.js';
 import type { ApplyOutcome, TickRecord } from '../model/tick.js';
 import type { RouterAdapter } from '../apply/router.js';
+import { adoptionState, readRouterWriters } from './adopt-writer.js';
 import type { TickRecorder } from './tick-recorder.js';
 import type { Logger } from './logger.js';
+import type { SavedState } from './state-file.js';
 
 export interface StateStore {
-  load(): DecideState | null;
-  save(state: DecideState): void;
+  /** null: no usable state (none, or set aside as invalid) */
+  loadSaved(): SavedState | null;
+  /** writes when what it records changed; may throw (the loop logs it and goes on) */
+  saveAll(saved: SavedState): boolean;
+}
+
+/** What readiness needs to know about the loop (see readiness.ts). */
+export interface LoopHealth {
+  /** end of the last tick that completed */
+  lastTickAt: number | null;
+  /** writers of the last completed tick, and whether every router applied them */
+  writers: string[];
+  routed: boolean;
+  /** set while the last attempt failed (decide threw, a router threw): the error message */
+  failing: string | null;
 }
 
 export interface LoopOptions {
@@ -30,6 +45,8 @@ export interface LoopOptions {
   now?: () => number;
   /** how long an operator's switchover request stands before it lapses */
   switchoverTtlMs?: number;
+  /** cold start: how long to wait for each router to say which writer it routes to (default 2000) */
+  adoptTimeoutMs?: number;
   /** Galera-native fencing: the planner runs after decide(), the executor alongside the routers */
   fencing?: { config: FencingConfig; execute(plan: FencingPlan): Promise<FencingOutcome> };
 }
@@ -46,16 +63,54 @@ export class WardenLoop {
   private fencingState: FencingState | null = null;
   /** an eviction changed the view: tick again at once to route on the new one */
   private tickAgain = false;
+  /** no saved state: read the routers' writers before the first decision */
+  private coldStart: boolean;
+  private readonly healthState: LoopHealth = { lastTickAt: null, writers: [], routed: false, failing: null };
 
   constructor(private readonly o: LoopOptions) {
     this.now = o.now ?? Date.now;
-    this.state = o.state?.load() ?? null;
+    const saved = o.state?.loadSaved() ?? null;
+    this.state = saved?.state ?? null;
+    for (const m of saved?.maintenance ?? []) this.maintenance.add(m);
+    this.coldStart = saved === null;
   }
 
-  /** One full tick; never rejects (a failing router is an outcome, a failing probe an observation). */
+  /** One full tick (rejects only on a bug: decide() or a router throwing; the loop logs it and goes on). */
   async tick(): Promise<TickRecord> {
+    try {
+      const record = await this.tickOnce();
+      const h = this.healthState;
+      h.lastTickAt = this.now();
+      h.writers = record.desired.writers;
+      h.routed = record.desired.writers.length > 0 && record.applied.every((a) => a.ok);
+      h.failing = null;
+      return record;
+    } catch (err) {
+      this.healthState.failing = (err as Error).message;
+      throw err;
+    }
+  }
+
+  health(): Readonly<LoopHealth> {
+    return this.healthState;
+  }
+
+  /** Cold start: the writer the routers route to becomes the previous writer of the first decision. */
+  private async adopt(): Promise<void> {
+    this.coldStart = false;
+    if (this.state !== null || this.o.routers.length === 0) return;
+    const read = await readRouterWriters(this.o.routers, this.o.decideConfig.nodes, this.o.adoptTimeoutMs ?? 2000);
+    if (read.conflict) this.o.log.warn({ routers: read.said }, `cold start: not adopting a writer: ${read.conflict}; electing one`);
+    else if (read.writers.length > 0) {
+      this.state = adoptionState(read.writers);
+      this.o.log.info({ routers: read.said, writers: read.writers }, `cold start: adopting the writer in place (${read.writers.join(', ')}) while it is eligible`);
+    } else this.o.log.info({ routers: read.said }, 'cold start: no router routes to a writer; electing one');
+  }
+
+  private async tickOnce(): Promise<TickRecord> {
     const started = this.now();
     const observation = await this.o.observe();
+    if (this.coldStart) await this.adopt();
     const now = this.now();
     const result = decide({ observation, previous: this.state, config: this.o.decideConfig, now, external: this.external(now) });
     const fencing = this.planFencing(observation, result.desired, now);
@@ -64,11 +119,7 @@ export class WardenLoop {
       fencing ? this.runFencing(fencing.plan, fencing.next, now) : Promise.resolve(undefined),
     ]);
     this.state = result.next;
-    try {
-      this.o.state?.save(result.next);
-    } catch (err) {
-      this.o.log.error({ err: (err as Error).message }, 'could not save the decision state');
-    }
+    this.persist();
     if (this.switchover && result.desired.writers.includes(this.switchover.node)) this.switchover = undefined;
     const record: TickRecord = {
       seq: ++this.seq,
@@ -146,9 +197,20 @@ export class WardenLoop {
     await this.running;
   }
 
+  private persist(): void {
+    if (!this.o.state || this.state === null) return;
+    try {
+      this.o.state.saveAll({ state: this.state, maintenance: this.maintenanceMarks() });
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).message }, 'could not save the decision state');
+    }
+  }
+
+  /** The mark is saved at once (when there is a state to save it with), so a restart keeps it. */
   setMaintenance(node: string, on: boolean): void {
     if (on) this.maintenance.add(node);
     else this.maintenance.delete(node);
+    this.persist();
   }
 
   maintenanceMarks(): string[] {

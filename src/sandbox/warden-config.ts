@@ -1,4 +1,5 @@
 // The galera-warden config file that `sandbox up` writes for the cluster it made.
+import path from 'node:path';
 import type { Sandbox } from './sandbox.js';
 import { certPaths } from './certs.js';
 
@@ -18,6 +19,8 @@ export function renderWardenConfig(sb: Sandbox): string {
     const c = certPaths(layout.dir);
     lines.push('[tls]', 'enabled = true', `ca = "${c.ca}"`, `cert = "${c.clientCert}"`, `key = "${c.clientKey}"`, '');
   }
+  // the decision state in the sandbox's own folder, not the system-wide default
+  lines.push('[run]', `stateFile = "${path.join(layout.dir, 'warden-state.json')}"`, '');
   layout.nodes.forEach((n, i) => {
     lines.push('[[nodes]]', `name = "${n.name}"`, `host = "${n.host}"`, `port = ${n.sqlPort}`, `weight = ${1000 - i}`, '');
   });

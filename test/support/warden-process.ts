@@ -4,6 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mergeConfig } from '../../src/sandbox/merge-config.js';
 
 export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
 
@@ -54,8 +55,8 @@ export function startWarden(configFile: string, extraArgs: string[] = []): Warde
   };
 }
 
-/** Writes a config file: the sandbox's own config plus the given extra TOML sections. */
+/** Writes a config file: the sandbox's own config plus the given extra TOML sections (tables in both merged, the extra's keys win). */
 export function writeConfig(baseConfig: string, extra: string, file: string): string {
-  fs.writeFileSync(file, `${fs.readFileSync(baseConfig, 'utf8')}\n${extra}\n`);
+  fs.writeFileSync(file, mergeConfig(fs.readFileSync(baseConfig, 'utf8'), extra));
   return file;
 }

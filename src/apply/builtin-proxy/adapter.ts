@@ -43,6 +43,11 @@ export class BuiltinProxyAdapter implements RouterAdapter {
     }
   }
 
+  /** The writer pool as routed now: empty when the process just started, since the proxy keeps no state across restarts. */
+  async currentWriters(): Promise<string[]> {
+    return [...this.proxy.actual().writers];
+  }
+
   stats(): ProxyStatsSnapshot {
     return { ...this.proxy.stats(), endpoints: this.endpoints };
   }

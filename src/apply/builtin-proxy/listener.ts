@@ -14,9 +14,10 @@ export interface ListenerOptions {
   waitForBackendMs: number;
   connectTimeoutMs: number;
   log: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
+  /** after every backend of the pool refused, retry this often while the pool stays the same (default 200) */
+  refusedRetryMs?: number;
 }
 
-/** after every backend of the pool refused, retry this often while the pool stays the same */
 const REFUSED_RETRY_MS = 200;
 
 interface Waiting {
@@ -28,7 +29,8 @@ interface Waiting {
 export class ProxyListener {
   readonly backends = new BackendSet();
   private readonly server: net.Server;
-  private readonly waiting = new Set<Waiting>();
+  /** parked clients; one `close` listener per client (added in accept) clears the entry, however often it re-parks */
+  private readonly waiting = new Map<Socket, Waiting>();
   private nextId = 1;
   private accepting = true;
   rejected = 0;
@@ -74,6 +76,7 @@ export class ProxyListener {
       return;
     }
     client.on('error', () => client.destroy());
+    client.once('close', () => this.unpark(client));
     if (this.backends.pool.length > 0) this.connect(client, new Set(), Date.now() + this.options.waitForBackendMs);
     else this.park(client, Date.now() + this.options.waitForBackendMs, 'no eligible');
   }
@@ -92,16 +95,20 @@ export class ProxyListener {
       client,
       deadline,
       timer: setTimeout(() => {
-        this.waiting.delete(w);
+        this.waiting.delete(client);
         if (retryMs !== undefined && Date.now() < deadline && this.backends.pool.length > 0) this.connect(client, new Set(), deadline);
         else this.reject(client, why);
       }, retryMs === undefined ? left : Math.min(retryMs, left)),
     };
-    client.once('close', () => {
-      clearTimeout(w.timer);
-      this.waiting.delete(w);
-    });
-    this.waiting.add(w);
+    this.unpark(client);
+    this.waiting.set(client, w);
+  }
+
+  private unpark(client: Socket): void {
+    const w = this.waiting.get(client);
+    if (!w) return;
+    clearTimeout(w.timer);
+    this.waiting.delete(client);
   }
 
   private reject(client: Socket, why: string): void {
@@ -115,9 +122,9 @@ export class ProxyListener {
   }
 
   private releaseWaiting(): void {
-    for (const w of [...this.waiting]) {
+    for (const w of [...this.waiting.values()]) {
       clearTimeout(w.timer);
-      this.waiting.delete(w);
+      this.waiting.delete(w.client);
       if (!w.client.destroyed) this.connect(w.client, new Set(), w.deadline);
     }
   }
@@ -132,7 +139,7 @@ export class ProxyListener {
     const pool = this.backends.pool.filter((b) => !tried.has(b.name));
     if (pool.length === 0) {
       if (this.backends.pool.length === 0) this.park(client, deadline, 'no eligible');
-      else this.park(client, deadline, 'every backend refused', REFUSED_RETRY_MS);
+      else this.park(client, deadline, 'every backend refused', this.options.refusedRetryMs ?? REFUSED_RETRY_MS);
       return;
     }
     let backend = this.backends.pick()!;
@@ -180,7 +187,7 @@ export class ProxyListener {
   /** Stops accepting; waiting clients are closed; open bridges stay until drained or destroyed. */
   async close(): Promise<void> {
     this.accepting = false;
-    for (const w of this.waiting) {
+    for (const w of this.waiting.values()) {
       clearTimeout(w.timer);
       w.client.destroy();
     }

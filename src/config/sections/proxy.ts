@@ -22,7 +22,7 @@ export const proxySection = table(
     /** reader port; set readerEnabled = false for none */
     readerPort: port().default(PROXY_DEFAULTS.readerPort),
     readerEnabled: flag().default(true),
-    /** Switchboard's health port: 200 while serving; /ready turns 503 while draining */
+    /** Switchboard's health port: 200 while serving; /ready (and /health/ready) 200 only with a routed writer and fresh ticks, else 503 */
     healthPort: port().default(PROXY_DEFAULTS.healthPort),
     /** a client that arrives while no node is eligible waits this long for one before it is closed */
     waitForBackendMs: millis(0, 600_000).default(PROXY_DEFAULTS.waitForBackendMs),

@@ -8,7 +8,11 @@ export const runSection = table(
   {
     /** time from the start of one tick to the start of the next (sub-second allowed; ticks never overlap) */
     intervalMs: millis(20, 3_600_000).default(RUN_DEFAULTS.intervalMs),
-    /** where the decision state is kept across restarts (the sticky writer and its epoch); relative to the config file */
+    /**
+     * where the decision state is kept across restarts (the sticky writer, its epoch, maintenance marks);
+     * relative to the config file; default /var/lib/galera-warden/<cluster.name>.state.json. Its folder must
+     * not be world-writable (/tmp is refused).
+     */
     stateFile: text('a file path').optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'expected one of fatal, error, warn, info, debug, trace, silent' }).default(RUN_DEFAULTS.logLevel),
     /** json: one JSON object per line; pretty: short lines for a terminal */

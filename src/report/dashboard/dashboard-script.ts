@@ -152,7 +152,9 @@ export const DASHBOARD_JS = String.raw`'use strict';
   }
 
   function getJson(path, signal) {
-    return fetch(path, { cache: 'no-store', credentials: 'same-origin', headers: { accept: 'application/json' }, signal: signal })
+    // from location.origin: a page opened as user:secret@host (Basic auth in the address) has the credentials in its URL, and
+    // Chromium refuses fetch() of a relative URL resolved against it ("URL that includes credentials")
+    return fetch(location.origin + path, { cache: 'no-store', credentials: 'same-origin', headers: { accept: 'application/json' }, signal: signal })
       .then(function (res) {
         if (res.status === 401) throw new Error('unauthorized: reload the page to sign in');
         if (!res.ok) throw new Error(path + ': HTTP ' + res.status);

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { describe, it } from 'node:test';
+import { ProxyListener } from './listener.js';
+
+/** a loopback port with nothing listening: connecting to it is refused */
+async function closedPort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+describe('proxy listener: a parked client retried many times', () => {
+  it('keeps one close listener on the client however often it retries, and raises no MaxListenersExceeded warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    const logs: string[] = [];
+    const l = new ProxyListener({ role: 'writer', host: '127.0.0.1', port: 0, waitForBackendMs: 1500, connectTimeoutMs: 500, refusedRetryMs: 5, log: (_l, m) => logs.push(m) });
+    const accepted: net.Socket[] = [];
+    // the server side of the client, to count its listeners (the listener keeps its server private)
+    (l as unknown as { server: net.Server }).server.on('connection', (s: net.Socket) => accepted.push(s));
+    const port = (await l.listen()).port;
+    l.setBackends([{ name: 'node1', host: '127.0.0.1', port: await closedPort() }], []);
+    const sock = net.connect(port, '127.0.0.1');
+    sock.on('error', () => undefined);
+    const closed = new Promise<void>((r) => sock.once('close', () => r()));
+    try {
+      // wait until many refusals have been retried (each retry logs one "refused" line)
+      const until = Date.now() + 10_000;
+      while (logs.filter((m) => m.includes('refused')).length < 40 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(logs.filter((m) => m.includes('refused')).length >= 40, `expected many retries, got ${logs.length} log lines`);
+      const server = accepted[0];
+      assert.ok(server, 'the listener accepted the client');
+      assert.ok(server.listenerCount('close') <= 3, `close listeners on the parked client: ${server.listenerCount('close')}`);
+      await closed;
+      assert.ok(logs.some((m) => m.includes('every backend refused for 1500 ms, closing client')), logs.slice(-3).join(' | '));
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+    } finally {
+      process.off('warning', onWarning);
+      sock.destroy();
+      await l.destroy();
+    }
+  });
+});
