@@ -13,7 +13,7 @@ const nodes: NodeSpec[] = [1, 2, 3].map((i) => ({ name: `node${i}`, host: '127.0
 const probe = { user: 'warden', password: new Secret('pw'), connectTimeoutMs: 300, timeoutMs: 500 };
 const plan = (evict?: Partial<EvictionPlan>, more: Partial<FencingPlan> = {}): FencingPlan => ({
   clear: [], spared: [], findings: [],
-  ...(evict ? { evict: { node: 'node1', uuid: UUID, reason: 'dead', via: ['node2', 'node3'], groupCheck: false, evidence: [], ...evict } } : {}),
+  ...(evict ? { evict: { node: 'node1', uuid: UUID, reason: 'dead', via: ['node2', 'node3'], groupCheck: false, evidence: [], view: { stateUuid: UUID, confId: 3 }, ...evict } } : {}),
   ...more,
 });
 

@@ -167,6 +167,19 @@ const CASES: Case[] = [
     evicts: null,
     spared: { node1: 'NOT_IN_VIEW' },
   },
+  {
+    name: 'a view change under way: the survivors still show the view it was evicted from, longer than the window: not evicted again',
+    fencing: { windowMs: 1000 },
+    steps: [healthy(), three(100, { node1: { kind: 'refused' } }), three(1500, { node1: { kind: 'refused' } }), three(2600, { node1: { kind: 'refused' } })],
+    evicts: null,
+    spared: { node1: 'EVICTING' },
+  },
+  {
+    name: 'a new view that still holds the evicted id (the eviction did not take): evicted again once the window has passed',
+    fencing: { windowMs: 1000 },
+    steps: [healthy(), three(100, { node1: { kind: 'refused' } }), three(1500, { node1: { kind: 'refused' } }, { confId: 4 })],
+    evicts: { node: 'node1', reason: 'dead' },
+  },
 ];
 
 function runCase(c: Case) {
@@ -204,6 +217,18 @@ describe('fencing planner: safety rules', () => {
     assert.equal(sim.state?.lastEvictionAt, at(100));
     assert.equal(sim.state?.totals.evictionsDead, 1);
     assert.ok(last.findings.some((f) => f.code === FENCING_CODE.EVICTED && f.node === 'node1'));
+  });
+
+  it('the eviction record names the node, its id, the reason, the survivor that took it and the view it was evicted from', () => {
+    const { sim, last } = runCase(CASES[0]!);
+    const primary = last.decision.desired.primary!;
+    assert.deepEqual(sim.state?.evictions, [{ node: 'node1', uuid: gcommUuid('node1'), at: at(100), reason: 'dead', via: 'node2', view: { stateUuid: primary.stateUuid, confId: 3 } }]);
+  });
+
+  it('while the view change is under way the spared finding says so, naming the view', () => {
+    const { last } = runCase(CASES.find((x) => x.name.startsWith('a view change under way'))!);
+    const f = last.findings.find((x) => x.code === FENCING_CODE.SPARED && x.node === 'node1');
+    assert.ok(f && /from view 3 is under way/.test(f.message) && /EVICTING/.test(f.message), JSON.stringify(last.findings));
   });
 
   it('a failed eviction or an answered group check does not use the window', () => {

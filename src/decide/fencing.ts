@@ -5,7 +5,7 @@
 // The executor (src/apply/galera-fencer.ts) carries the plan out and `afterOutcome` records what it did.
 import type { DecideNode } from '../model/decide-config.js';
 import type { DesiredRouting, Finding } from '../model/decision.js';
-import type { EvictionPlan, FencingConfig, FencingNodeTrack, FencingOutcome, FencingPlan, FencingState, SpareCode, Spared } from '../model/fencing.js';
+import type { EvictionPlan, FencingConfig, GroupView, FencingNodeTrack, FencingOutcome, FencingPlan, FencingState, SpareCode, Spared } from '../model/fencing.js';
 import { FENCING_CODE, INITIAL_FENCING_STATE } from '../model/fencing.js';
 import type { ClusterObservation, NodeObservation, NodeStatus } from '../model/observation.js';
 import { compareText } from './conditions.js';
@@ -85,7 +85,7 @@ interface Candidate {
 }
 
 /** The safety rules, in order: the first that fails spares the candidate. */
-function check(c: Candidate, sv: Survivors | null, input: FencingInput, prev: FencingState): { code: SpareCode; message: string } | { via: string[]; evidence: string[] } {
+function check(c: Candidate, sv: Survivors | null, input: FencingInput, prev: FencingState): { code: SpareCode; message: string } | { via: string[]; evidence: string[]; view: GroupView } {
   const { config, now } = input;
   const t = c.track;
   const spare = (code: SpareCode, message: string) => ({ code, message: `${c.name}: not evicted: ${message}` });
@@ -97,6 +97,11 @@ function check(c: Candidate, sv: Survivors | null, input: FencingInput, prev: Fe
   const rejoining = [...sv.members].find(([u, n]) => u !== uuid && t.memberName !== null && n === t.memberName && !isPast(t, u));
   if (rejoining !== undefined) return spare('JOINING', `the survivors list a new incarnation of it (id ${short(rejoining[0])}): it restarted and is joining`);
   if (!sv.members.has(uuid)) return spare('NOT_IN_VIEW', `the survivors' view no longer holds its id ${short(uuid)}`);
+  const p = input.desired.primary!;
+  const underWay = prev.evictions.find((e) => e.uuid === uuid && e.view !== null && e.view.stateUuid === p.stateUuid && e.view.confId === p.confId);
+  if (underWay !== undefined) {
+    return spare('EVICTING', `an eviction of it (id ${short(uuid)}) from view ${p.confId} is under way (${now - underWay.at} ms ago through ${underWay.via ?? '?'}); the survivors still show that view`);
+  }
   if (sv.names.length * 2 <= sv.viewSize) return spare('NO_MAJORITY', `the reachable survivors (${sv.names.join(', ') || 'none'}) are not a majority of the view of ${sv.viewSize}`);
   if (c.kind === 'timeout' && sv.names.length !== sv.viewSize - 1) {
     return spare('NOT_ALONE', `${sv.viewSize - sv.names.length} members of the view of ${sv.viewSize} cannot be reached; a stalled group would not prove that it is this one`);
@@ -113,10 +118,10 @@ function check(c: Candidate, sv: Survivors | null, input: FencingInput, prev: Fe
   const evidence = [
     c.kind === 'refused' ? `${c.name}: its port refuses connections (the process is gone)` : `${c.name}: probes time out since ${failingMs} ms`,
     `${c.name}: seen serving with id ${short(uuid)}, which the survivors' view still holds`,
-    `survivors ${sv.names.join(', ')} are ${sv.names.length} of the view of ${sv.viewSize} (a majority), Primary, reached by the warden`,
+    `survivors ${sv.names.join(', ')} are ${sv.names.length} of the view of ${sv.viewSize} (view ${p.confId}; a majority), Primary, reached by the warden`,
     `writer candidates left: ${writers.join(', ')}`,
   ];
-  return { via, evidence };
+  return { via, evidence, view: { stateUuid: p.stateUuid, confId: p.confId } };
 }
 
 const isPast = (t: FencingNodeTrack, u: string): boolean => t.pastUuids.includes(u);
@@ -144,7 +149,7 @@ export function planFencing(input: FencingInput): FencingResult {
         continue;
       }
       if (evict === undefined) {
-        evict = { node: c.name, uuid: c.track.servedUuid!, reason: c.kind === 'refused' ? 'dead' : 'unresponsive', via: r.via, groupCheck: c.kind === 'timeout', evidence: r.evidence };
+        evict = { node: c.name, uuid: c.track.servedUuid!, reason: c.kind === 'refused' ? 'dead' : 'unresponsive', via: r.via, groupCheck: c.kind === 'timeout', evidence: r.evidence, view: r.view };
       } else {
         spared.push({ node: c.name, code: 'WINDOW', message: `${c.name}: not evicted: one eviction per tick (${evict.node} first)` });
       }
@@ -165,20 +170,21 @@ export function planFencing(input: FencingInput): FencingResult {
 }
 
 /** Records what the executor did: the eviction (and its window), cleared lists, restarts; and the findings. */
-export function afterOutcome(state: FencingState, outcome: FencingOutcome, now: number, plan?: FencingPlan): { next: FencingState; findings: Finding[] } {
+export function afterOutcome(state: FencingState, outcome: FencingOutcome, now: number, plan: FencingPlan): { next: FencingState; findings: Finding[] } {
   const findings: Finding[] = [];
   const totals = { ...state.totals };
   let { lastEvictionAt, evictions, restarted } = state;
   const e = outcome.evict;
   if (e?.done) {
     lastEvictionAt = now;
-    evictions = [...evictions, { node: e.node, uuid: e.uuid, at: now, reason: e.reason }].slice(-MAX_EVICTION_RECORDS);
+    const view = plan.evict?.uuid === e.uuid ? plan.evict.view : null;
+    evictions = [...evictions, { node: e.node, uuid: e.uuid, at: now, reason: e.reason, via: e.via ?? null, view }].slice(-MAX_EVICTION_RECORDS);
     totals.evictions++;
     if (e.reason === 'dead') totals.evictionsDead++;
     else totals.evictionsUnresponsive++;
     findings.push({
       code: FENCING_CODE.EVICTED, severity: 'warning', priority: 860, scope: 'node', node: e.node,
-      message: `${e.node}: evicted from the group (id ${short(e.uuid)}, ${e.reason}) through ${e.via ?? '?'} in ${e.durationMs} ms${e.groupStalled ? `; a causal read on ${e.via ?? '?'} stalled for ${e.groupCheckMs} ms (the survivors lost it too)` : ''}${plan?.evict ? `; evidence: ${plan.evict.evidence.join('; ')}` : ''}`,
+      message: `${e.node}: evicted from the group (id ${short(e.uuid)}, ${e.reason}) through ${e.via ?? '?'} in ${e.durationMs} ms${e.groupStalled ? `; a causal read on ${e.via ?? '?'} stalled for ${e.groupCheckMs} ms (the survivors lost it too)` : ''}${plan.evict ? `; evidence: ${plan.evict.evidence.join('; ')}` : ''}`,
     });
   } else if (e !== undefined) {
     totals.aborted++;

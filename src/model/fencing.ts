@@ -64,6 +64,7 @@ export type SpareCode =
   | 'NOT_IN_VIEW' // the survivors' view no longer holds it: nothing to evict
   | 'NO_MEMBER_LIST' // the survivors' member list (mysql.wsrep_cluster_members) cannot be read: ids unknown
   | 'CONFIRMING' // unresponsive: not yet timed out for confirmMs
+  | 'EVICTING' // it was evicted from the view the survivors still show: the view change is under way
   | 'MODE'; // the failure does not count in this mode (a timeout under `dead`, auth/tls/unreachable always)
 
 export interface Spared {
@@ -83,6 +84,14 @@ export interface EvictionPlan {
   groupCheck: boolean;
   /** facts that justify it, one sentence each */
   evidence: string[];
+  /** the survivors' view it is evicted from */
+  view: GroupView;
+}
+
+/** A view of the group: the cluster state uuid and the view number (wsrep_cluster_conf_id). */
+export interface GroupView {
+  stateUuid: string;
+  confId: number;
 }
 
 export interface ClearPlan {
@@ -125,9 +134,14 @@ export interface FencingNodeTrack {
 
 export interface EvictionRecord {
   node: string;
+  /** the gcomm uuid evicted */
   uuid: string;
   at: number;
   reason: 'dead' | 'unresponsive';
+  /** the survivor that took the statement */
+  via: string | null;
+  /** the survivors' view it was evicted from: while they still show it, the view change is under way */
+  view: GroupView | null;
 }
 
 export interface FencingState {
@@ -187,4 +201,6 @@ export interface FencingTickRecord {
   plan: { evict?: EvictionPlan; clear: ClearPlan[]; restart?: RestartPlan; spared: Spared[] };
   outcome: FencingOutcome;
   totals: FencingTotals;
+  /** evictions done since start (newest last, bounded) */
+  evictions: EvictionRecord[];
 }

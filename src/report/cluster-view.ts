@@ -1,6 +1,7 @@
 // The JSON of GET /api/cluster and GET /api/decisions: what the loop decides now, and the audit log of
 // the ticks that changed something. Pure: built from the ReportSource's records, plain JSON out.
 import type { Finding, PrimaryComponent, RoleChange } from '../model/decision.js';
+import type { EvictionRecord, FencingMode } from '../model/fencing.js';
 import type { ApplyOutcome, LoopCounters, ReportSource, TickRecord } from '../model/tick.js';
 
 export interface LastTickView {
@@ -26,6 +27,14 @@ export interface ClusterView {
   lastTick: LastTickView | null;
   applied: ApplyOutcome[];
   proxy: { endpoints: { writer?: string; reader?: string }; rejected: number } | null;
+  /** Galera-native fencing: null when [fencing] mode is off */
+  fencing: FencingView | null;
+}
+
+export interface FencingView {
+  mode: FencingMode;
+  /** evictions done since start (node, gcomm uuid, reason, via, at, view), newest last */
+  evictions: EvictionRecord[];
 }
 
 export function clusterView(source: ReportSource, now: number): ClusterView {
@@ -45,6 +54,7 @@ export function clusterView(source: ReportSource, now: number): ClusterView {
     lastTick: tick === undefined ? null : { seq: tick.seq, at: tick.at, durationMs: tick.durationMs, ageMs: Math.max(0, now - tick.at) },
     applied: tick?.applied ?? [],
     proxy: stats === undefined ? null : { endpoints: stats.endpoints, rejected: stats.rejected },
+    fencing: tick?.fencing === undefined ? null : { mode: tick.fencing.mode, evictions: tick.fencing.evictions },
   };
 }
 

@@ -100,7 +100,7 @@ export class WardenLoop {
     this.fencingState = after.next;
     if (outcome.evict?.done) this.tickAgain = true;
     const { findings: _f, ...planRecord } = plan;
-    return { findings: [...plan.findings, ...after.findings], record: { mode: f.config.mode, plan: planRecord, outcome, totals: after.next.totals } };
+    return { findings: [...plan.findings, ...after.findings], record: { mode: f.config.mode, plan: planRecord, outcome, totals: after.next.totals, evictions: after.next.evictions } };
   }
 
   private external(now: number): ExternalVerdict {
