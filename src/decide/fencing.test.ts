@@ -94,6 +94,32 @@ const CASES: Case[] = [
     spared: { node1: 'LAST_WRITER_CANDIDATE' },
   },
   {
+    name: 'never the last writer candidate by decide()\'s verdict: survivors under pxc_maint_mode or with refused table access do not count',
+    steps: [
+      healthy(),
+      three(100, {
+        node1: { kind: 'refused' },
+        node2: { kind: 'serving', over: { pxcMaintMode: 'MAINTENANCE' } },
+        node3: { kind: 'serving', over: { tableAccess: { ok: false, errno: 1047, message: 'WSREP has not yet prepared node for application use' } } },
+      }),
+    ],
+    evicts: null,
+    spared: { node1: 'LAST_WRITER_CANDIDATE' },
+  },
+  {
+    name: 'never the last writer candidate by decide()\'s verdict: a survivor still serving out its hold time does not count',
+    // node2 may never write; node3 left the Primary component and is back, healthy, but for less than minHoldMs
+    decide: { minHoldMs: 60_000, nodes: decideConfigFor(3).nodes.map((n) => (n.name === 'node2' ? { ...n, writerCandidate: false } : n)) },
+    steps: [
+      healthy(),
+      three(100, { node3: { kind: 'nonPrimary' } }),
+      three(200, {}),
+      three(300, { node1: { kind: 'refused' } }),
+    ],
+    evicts: null,
+    spared: { node1: 'LAST_WRITER_CANDIDATE' },
+  },
+  {
     name: 'at most one eviction per window: a second dead node 10 s after the first is spared (5 nodes)',
     nodes: 5,
     fencing: { windowMs: 60_000 },

@@ -41,9 +41,15 @@ function latest(observation: ClusterObservation): Map<string, NodeObservation> {
   return out;
 }
 
-/** Fit to take writes: the same bar as a writer in decide(), roughly (Synced, Primary, ready, writable). */
-const fitWriter = (s: NodeStatus): boolean =>
-  s.clusterStatus === 'Primary' && s.ready && s.connected && s.localState === 4 && !s.readOnly && s.rejectQueries === 'NONE';
+/**
+ * May take writes, by decide()'s own verdict of this tick: the writer, or a writer candidate in service with
+ * nothing against the writer role (a `backup`). A node under maintenance (pxc_maint_mode, an operator mark),
+ * with refused table access, read_only, or still serving out its hold time is parked, so it does not count.
+ */
+function mayWrite(name: string, desired: DesiredRouting): boolean {
+  const role = desired.nodes.find((d) => d.node === name)?.writer;
+  return role === 'writer' || role === 'backup';
+}
 
 interface Survivors {
   names: string[];
@@ -106,8 +112,8 @@ function check(c: Candidate, sv: Survivors | null, input: FencingInput, prev: Fe
   if (c.kind === 'timeout' && sv.names.length !== sv.viewSize - 1) {
     return spare('NOT_ALONE', `${sv.viewSize - sv.names.length} members of the view of ${sv.viewSize} cannot be reached; a stalled group would not prove that it is this one`);
   }
-  const writers = sv.names.filter((n, i) => input.nodes.find((d) => d.name === n)?.writerCandidate !== false && fitWriter(sv.statuses[i]!));
-  if (writers.length === 0) return spare('LAST_WRITER_CANDIDATE', 'no other writer candidate among the survivors is fit to write: it is the last one');
+  const writers = sv.names.filter((n) => n !== c.name && mayWrite(n, input.desired));
+  if (writers.length === 0) return spare('LAST_WRITER_CANDIDATE', 'no other writer candidate among the survivors may write by this tick\'s decision (in service, no maintenance, table access, read_only or hold time against it): it is the last one');
   if (prev.lastEvictionAt !== null && now - prev.lastEvictionAt < config.windowMs) {
     return spare('WINDOW', `an eviction happened ${now - prev.lastEvictionAt} ms ago; at most one per ${config.windowMs} ms`);
   }
