@@ -12,7 +12,7 @@ const UUID = 'ccf111cf-e617-11f1-adf4-ba5b312d053a';
 const nodes: NodeSpec[] = [1, 2, 3].map((i) => ({ name: `node${i}`, host: '127.0.0.1', port: 1, weight: 0 }));
 const probe = { user: 'warden', password: new Secret('pw'), connectTimeoutMs: 300, timeoutMs: 500 };
 const plan = (evict?: Partial<EvictionPlan>, more: Partial<FencingPlan> = {}): FencingPlan => ({
-  clear: [], spared: [], findings: [],
+  operative: { operative: true, reason: null, missing: [] }, clear: [], spared: [], findings: [],
   ...(evict ? { evict: { node: 'node1', uuid: UUID, reason: 'dead', via: ['node2', 'node3'], groupCheck: false, evidence: [], view: { stateUuid: UUID, confId: 3 }, ...evict } } : {}),
   ...more,
 });

@@ -273,6 +273,25 @@ describe('fencing planner: safety rules', () => {
   });
 });
 
+describe('fencing planner: can fencing work with the probe account?', () => {
+  const grants = (lines: string[]): NodeLook => ({ kind: 'serving', over: { grants: lines } });
+  it('a node whose SHOW GRANTS lacks a privilege makes fencing inoperative (a finding naming the GRANT), remembered until a later read says otherwise', () => {
+    const config = decideConfigFor(3);
+    const sim = new FencingSim(config, fencingConfig());
+    const first = sim.tick(clusterAt(config, at(0), { node1: grants(['GRANT PROCESS ON *.* TO `warden`@`%`']) }, { confId: 3 }));
+    assert.equal(first.plan.operative.operative, false);
+    const f = first.findings.find((x) => x.code === FENCING_CODE.INOPERATIVE);
+    assert.ok(f && f.severity === 'error' && /GRANT SUPER ON \*\.\* TO 'warden'@'%'/.test(f.message), JSON.stringify(first.findings));
+    // later probes reuse the session and carry no grants: the verdict stands
+    assert.equal(sim.tick(clusterAt(config, at(100), {}, { confId: 3 })).plan.operative.operative, false);
+    // after a reconnect the grants are read again
+    const fixed = ['GRANT PROCESS, SUPER ON *.* TO `warden`@`%`', 'GRANT SELECT ON `mysql`.`wsrep_cluster_members` TO `warden`@`%`'];
+    const later = sim.tick(clusterAt(config, at(200), { node1: grants(fixed) }, { confId: 3 }));
+    assert.deepEqual(later.plan.operative, { operative: true, reason: null, missing: [] });
+    assert.equal(later.findings.some((x) => x.code === FENCING_CODE.INOPERATIVE), false);
+  });
+});
+
 describe('fencing planner: evict-list hygiene and resumed evicted nodes', () => {
   const config = decideConfigFor(3);
   const u1 = gcommUuid('node1');

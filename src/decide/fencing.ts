@@ -9,6 +9,7 @@ import type { EvictionPlan, FencingConfig, GroupView, FencingNodeTrack, FencingO
 import { FENCING_CODE, INITIAL_FENCING_STATE } from '../model/fencing.js';
 import type { ClusterObservation, NodeObservation, NodeStatus } from '../model/observation.js';
 import { compareText } from './conditions.js';
+import { fencingOperative } from './fencing-grants.js';
 import { planHygiene } from './fencing-hygiene.js';
 import { fenceableFailure, updateTrack } from './fencing-tracks.js';
 
@@ -167,11 +168,15 @@ export function planFencing(input: FencingInput): FencingResult {
     : planHygiene({ names, observed, tracks, previous: prev, config: input.config, now: input.now });
   for (const n of names) tracks[n] = { ...tracks[n]!, resumedEvictedSince: hygiene.resumed[n] ?? null };
   const findings: Finding[] = [...hygiene.findings];
+  const operative = fencingOperative(Object.fromEntries(names.map((n) => [n, tracks[n]!.grants ?? null])));
+  if (input.config.mode !== 'off' && operative.operative === false) {
+    findings.push({ code: FENCING_CODE.INOPERATIVE, severity: 'error', priority: 890, scope: 'cluster', message: `fencing is inoperative: ${operative.reason}` });
+  }
   for (const s of spared) {
     if (s.code === 'MODE' || s.code === 'NOT_SEEN_SERVING' || s.code === 'NOT_IN_VIEW') continue;
     findings.push({ code: FENCING_CODE.SPARED, severity: 'info', priority: 300, scope: 'node', node: s.node, message: `${s.message} (${s.code})` });
   }
-  const plan: FencingPlan = { clear: hygiene.clear, spared, findings, ...(evict ? { evict } : {}), ...('restart' in hygiene && hygiene.restart ? { restart: hygiene.restart } : {}) };
+  const plan: FencingPlan = { operative, clear: hygiene.clear, spared, findings, ...(evict ? { evict } : {}), ...('restart' in hygiene && hygiene.restart ? { restart: hygiene.restart } : {}) };
   return { plan, next: { ...prev, nodes: tracks } };
 }
 

@@ -50,6 +50,8 @@ export const FENCING_CODE = {
   EVICT_LIST_CLEARED: 'FENCE_EVICT_LIST_CLEARED',
   /** a survivor keeps evicted ids that cannot be cleared yet (unknown, or the evicted process may still live) */
   EVICT_LIST_KEPT: 'FENCE_EVICT_LIST_KEPT',
+  /** the probe account lacks a privilege fencing needs: no eviction can work */
+  INOPERATIVE: 'FENCE_INOPERATIVE',
 } as const;
 
 /** Why a candidate was not evicted: one code per safety rule. */
@@ -109,11 +111,22 @@ export interface RestartPlan {
 }
 
 export interface FencingPlan {
+  /** whether the probe account's grants let fencing work */
+  operative: FencingOperative;
   evict?: EvictionPlan;
   clear: ClearPlan[];
   restart?: RestartPlan;
   spared: Spared[];
   findings: Finding[];
+}
+
+/** Can fencing work with the probe account's grants (SHOW GRANTS, read at start and after every reconnect)? */
+export interface FencingOperative {
+  /** null: not known yet (no node's grants read) */
+  operative: boolean | null;
+  /** why it is inoperative (or unknown), with the GRANT statements to run; null when operative */
+  reason: string | null;
+  missing: { node: string; privilege: string; grant: string }[];
 }
 
 /** What the planner remembers about one node between ticks. */
@@ -130,6 +143,8 @@ export interface FencingNodeTrack {
   failingSince: number | null;
   /** first time it was seen resumed after an eviction (needs a restart), else null */
   resumedEvictedSince: number | null;
+  /** the probe account's SHOW GRANTS on this node as last read (on a fresh session), null before */
+  grants?: string[] | null;
 }
 
 export interface EvictionRecord {
@@ -198,7 +213,7 @@ export interface FencingOutcome {
 /** The fencing part of a tick record. */
 export interface FencingTickRecord {
   mode: FencingMode;
-  plan: { evict?: EvictionPlan; clear: ClearPlan[]; restart?: RestartPlan; spared: Spared[] };
+  plan: { operative: FencingOperative; evict?: EvictionPlan; clear: ClearPlan[]; restart?: RestartPlan; spared: Spared[] };
   outcome: FencingOutcome;
   totals: FencingTotals;
   /** evictions done since start (newest last, bounded) */

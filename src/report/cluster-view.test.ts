@@ -25,8 +25,9 @@ void describe('clusterView', () => {
   void it('shows the evictions fencing did (node, gcomm uuid, reason, via, view), and null when fencing is off', () => {
     const evictions = [{ node: 'db1', uuid: 'ccf111cf-e617-11f1-adf4-ba5b312d053a', at: T0 + 4000, reason: 'dead' as const, via: 'db2', view: { stateUuid: STATE_UUID, confId: 7 } }];
     const totals = { evictions: 1, evictionsDead: 1, evictionsUnresponsive: 0, aborted: 0, cleared: 0, restarts: 0 };
-    const tick = { ...failoverTick(5, T0 + 5000), fencing: { mode: 'dead' as const, plan: { clear: [], spared: [] }, outcome: { cleared: [], restartsFinished: [] }, totals, evictions } };
-    assert.deepEqual(clusterView(new FakeReportSource().record(tick), T0 + 5000).fencing, { mode: 'dead', evictions });
+    const operative = { operative: true, reason: null, missing: [] };
+    const tick = { ...failoverTick(5, T0 + 5000), fencing: { mode: 'dead' as const, plan: { operative, clear: [], spared: [] }, outcome: { cleared: [], restartsFinished: [] }, totals, evictions } };
+    assert.deepEqual(clusterView(new FakeReportSource().record(tick), T0 + 5000).fencing, { mode: 'dead', operative: true, inoperativeReason: null, evictions });
     assert.equal(clusterView(failedOverSource(), T0 + 5000).fencing, null);
   });
 

@@ -33,6 +33,10 @@ export interface ClusterView {
 
 export interface FencingView {
   mode: FencingMode;
+  /** the probe account's grants let fencing work; null: not known yet */
+  operative: boolean | null;
+  /** why not (the missing privilege and the GRANT to run); null when operative */
+  inoperativeReason: string | null;
   /** evictions done since start (node, gcomm uuid, reason, via, at, view), newest last */
   evictions: EvictionRecord[];
 }
@@ -54,7 +58,9 @@ export function clusterView(source: ReportSource, now: number): ClusterView {
     lastTick: tick === undefined ? null : { seq: tick.seq, at: tick.at, durationMs: tick.durationMs, ageMs: Math.max(0, now - tick.at) },
     applied: tick?.applied ?? [],
     proxy: stats === undefined ? null : { endpoints: stats.endpoints, rejected: stats.rejected },
-    fencing: tick?.fencing === undefined ? null : { mode: tick.fencing.mode, evictions: tick.fencing.evictions },
+    fencing: tick?.fencing === undefined ? null : {
+      mode: tick.fencing.mode, operative: tick.fencing.plan.operative.operative, inoperativeReason: tick.fencing.plan.operative.reason, evictions: tick.fencing.evictions,
+    },
   };
 }
 
