@@ -183,6 +183,9 @@ restartAfterMs = 1500
     await waitFor('the survivors to form a view of two', 60_000, async () => ((await clusterSizes([2, 3])).every((n) => n === 2) ? true : undefined), 100);
     await new Promise((r) => setTimeout(r, 2000));
     assert.deepEqual(await evicted(), [{ node: 'node1', uuid: uuid1, reason: 'dead' }]);
+    const e = (await cluster()).fencing!.evictions[0]!;
+    const underWay = (await decisions()).flatMap((d) => d.findings).filter((f) => f.code === 'FENCE_SPARED' && f.node === 'node1' && /EVICTING/.test(f.message));
+    console.log(`# fencing dead: evicted node1 (${e.uuid}) through ${e.via} from view ${e.view?.confId}, ${e.at - killedAt} ms after the kill; spared as EVICTING (view change under way) in ${underWay.length} recorded tick(s)`);
   });
 
   it('dead: the node restarting (refusing while it joins) is not evicted, and the evict lists are empty again', async () => {
