@@ -2,12 +2,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { SandboxError } from '../model/errors.js';
 import { NodeExitedWhileStarting, startWithRetries } from './node-process.js';
 
-const errorLog = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gw-node-process-')), 'error.log');
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-node-process-'));
+const errorLog = path.join(dir, 'error.log');
 fs.writeFileSync(errorLog, '[Note] WSREP: non-primary view with no members\n');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A start that exits while starting `exits` times, then succeeds (or throws `then`). */
 function starts(exits: number, then?: Error) {
