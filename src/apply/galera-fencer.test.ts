@@ -6,14 +6,14 @@ import type { EvictionPlan, FencingPlan } from '../model/fencing.js';
 import { DEFAULT_FENCING_CONFIG } from '../model/fencing.js';
 import type { NodeSpec } from '../model/node.js';
 import { FakeGaleraServer } from '../observe/testing/fake-galera-server.js';
-import { GaleraFencer } from './galera-fencer.js';
+import { GaleraFencer, hookEnv } from './galera-fencer.js';
 
 const UUID = 'ccf111cf-e617-11f1-adf4-ba5b312d053a';
 const nodes: NodeSpec[] = [1, 2, 3].map((i) => ({ name: `node${i}`, host: '127.0.0.1', port: 1, weight: 0 }));
 const probe = { user: 'warden', password: new Secret('pw'), connectTimeoutMs: 300, timeoutMs: 500 };
 const plan = (evict?: Partial<EvictionPlan>, more: Partial<FencingPlan> = {}): FencingPlan => ({
-  clear: [], spared: [], findings: [],
-  ...(evict ? { evict: { node: 'node1', uuid: UUID, reason: 'dead', via: ['node2', 'node3'], groupCheck: false, evidence: [], ...evict } } : {}),
+  operative: { operative: true, reason: null, missing: [] }, clear: [], spared: [], findings: [],
+  ...(evict ? { evict: { node: 'node1', uuid: UUID, reason: 'dead', via: ['node2', 'node3'], groupCheck: false, evidence: [], view: { stateUuid: UUID, confId: 3 }, ...evict } } : {}),
   ...more,
 });
 
@@ -92,6 +92,29 @@ describe('galera fencer (executor)', () => {
     }
     assert.equal(finished[0]?.ok, true);
     assert.match(finished[0]?.output ?? '', /restarting node3/);
+  });
+
+  it('the restart hook gets PATH, HOME, LANG and the node placeholders only, never a password variable', async () => {
+    const env = { PATH: '/usr/bin:/bin', HOME: '/home/warden', LANG: 'C.UTF-8', GALERA_WARDEN_PASSWORD: 'pw', MYSQL_PWD: 'pw', GW_API_PASSWORD: 'x', AWS_SECRET_ACCESS_KEY: 'k' };
+    assert.deepEqual(hookEnv(env, { name: 'node3', host: '10.0.0.3', port: 3306, weight: 0 }, UUID), {
+      PATH: '/usr/bin:/bin', HOME: '/home/warden', LANG: 'C.UTF-8', GW_NODE: 'node3', GW_HOST: '10.0.0.3', GW_PORT: '3306', GW_UUID: UUID,
+    });
+    // and the spawned hook sees exactly that, whatever the warden's own environment holds
+    process.env.GALERA_WARDEN_TEST_PASSWORD = 'secret';
+    try {
+      const { f } = fencer({ hook: [process.execPath, '-e', 'console.log(Object.keys(process.env).sort().join(","))'] });
+      await f.execute(plan(undefined, { restart: { node: 'node3', uuid: UUID, why: '' } }));
+      const deadline = Date.now() + 5000;
+      let finished: Awaited<ReturnType<GaleraFencer['execute']>>['restartsFinished'] = [];
+      while (finished.length === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        finished = (await f.execute(plan())).restartsFinished;
+      }
+      const keys = (finished[0]?.output ?? '').split(',').filter((k) => !['PATH', 'HOME', 'LANG'].includes(k));
+      assert.deepEqual(keys, ['GW_HOST', 'GW_NODE', 'GW_PORT', 'GW_UUID']);
+    } finally {
+      delete process.env.GALERA_WARDEN_TEST_PASSWORD;
+    }
   });
 
   it('against real sockets: a survivor that accepts TCP but never greets is an error, never taken for a stalled group', async () => {

@@ -38,6 +38,19 @@ interface RunningHook {
   output: string;
 }
 
+/** The variables a restart hook inherits from the warden; nothing else (never a password variable). */
+const HOOK_INHERITED = ['PATH', 'HOME', 'LANG'] as const;
+
+/** The restart hook's whole environment: PATH, HOME and LANG as the warden has them, and the node's placeholders. */
+export function hookEnv(source: NodeJS.ProcessEnv, node: Readonly<NodeSpec>, uuid: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const k of HOOK_INHERITED) {
+    const v = source[k];
+    if (v !== undefined) env[k] = v;
+  }
+  return { ...env, GW_NODE: node.name, GW_HOST: node.host, GW_PORT: String(node.port), GW_UUID: uuid };
+}
+
 const errText = (err: unknown): string => (err instanceof DeadlineExceeded ? `no answer within ${err.ms} ms` : err instanceof Error ? err.message : String(err));
 
 export class GaleraFencer {
@@ -179,7 +192,7 @@ export class GaleraFencer {
     if ([...this.#hooks].some((h) => h.node === name)) return { node: name, uuid, started: false, error: 'a restart of this node is already running' };
     const argv = hook.map((a) => a.replaceAll('{node}', name).replaceAll('{host}', node.host).replaceAll('{port}', String(node.port)).replaceAll('{uuid}', uuid));
     try {
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GW_NODE: name, GW_HOST: node.host, GW_PORT: String(node.port), GW_UUID: uuid } });
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: hookEnv(process.env, node, uuid) });
       const h: RunningHook = { node: name, uuid, started: Date.now(), child, output: '' };
       this.#hooks.add(h);
       const keep = (d: Buffer) => {

@@ -116,7 +116,7 @@ export function registerSandbox(program: Command): void {
     .action(async (node: string, o: { wait: boolean }, cmd: Command) => {
       const sb = await open(dirOf(cmd));
       const index = nodeIndex(node.replace(/^node/, ''));
-      await sb.restart(index, { wait: o.wait });
-      process.stdout.write(`restarted node${index}\n`);
+      const starts = await sb.restart(index, { wait: o.wait, log: (m) => process.stderr.write(`${m}\n`) });
+      process.stdout.write(`restarted node${index}${starts > 1 ? ` (${starts} starts)` : ''}\n`);
     });
 }

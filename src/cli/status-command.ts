@@ -34,6 +34,7 @@ export async function runStatus(opts: StatusOptions, io: StatusIo = defaultIo())
   const { ClusterProber } = await import('../observe/probe-cluster.js');
   const { probeOptionsFromConfig } = await import('../observe/probe-options.js');
   const { assessNode } = await import('../decide/node-health.js');
+  const { fencingOperative } = await import('../decide/fencing-grants.js');
   const { renderStatusTable, roleCandidate } = await import('../report/status-table.js');
   const { onStopSignals, sleep } = await import('../runtime/stop-signals.js');
 
@@ -43,17 +44,27 @@ export async function runStatus(opts: StatusOptions, io: StatusIo = defaultIo())
   const probeOptions = probeOptionsFromConfig(config);
   const prober = new ClusterProber(config.nodes, intervalMs === undefined ? { ...probeOptions, reuseConnection: false } : probeOptions);
 
+  // with fencing on the probes read the account's grants on fresh sessions; the last read per node counts
+  const grants: Record<string, string[] | null> = Object.fromEntries(config.nodes.map((n) => [n.name, null]));
+  const fencingLine = (tick: ClusterObservation) => {
+    if (config.fencing.mode === 'off') return undefined;
+    for (const o of tick.nodes) if (o.status?.grants !== undefined) grants[o.node] = o.status.grants;
+    const v = fencingOperative(grants);
+    return { mode: config.fencing.mode, operative: v.operative, reason: v.reason, text: v.operative === false ? `fencing: inoperative (${v.reason})` : `fencing: ${config.fencing.mode}${v.operative === true ? ', operative' : ` (${v.reason})`}` };
+  };
+
   const show = (tick: ClusterObservation) => {
     const rows = tick.nodes.map((observation) => ({ observation, health: assessNode(observation, health) }));
+    const fencing = fencingLine(tick);
     if (opts.json) {
       const nodes = rows.map((r) => ({ ...r.observation, health: { ...r.health, role: roleCandidate(r.health) } }));
-      const doc = { cluster: config.cluster.name, at: tick.at, nodes };
+      const doc = { cluster: config.cluster.name, at: tick.at, nodes, ...(fencing && { fencing: { mode: fencing.mode, operative: fencing.operative, reason: fencing.reason } }) };
       io.write(intervalMs === undefined ? `${JSON.stringify(doc, null, 2)}\n` : `${JSON.stringify(doc)}\n`);
       return;
     }
     const when = new Date(tick.at).toISOString();
     const title = `cluster ${config.cluster.name} at ${when}${intervalMs === undefined ? '' : ` (every ${intervalMs} ms; Ctrl-C to stop)`}`;
-    const table = renderStatusTable(rows, title);
+    const table = renderStatusTable(rows, title) + (fencing ? `${fencing.text}\n` : '');
     io.write(intervalMs !== undefined && io.isTTY ? `\x1b[H\x1b[2J${table}` : intervalMs !== undefined ? `${table}\n` : table);
   };
 

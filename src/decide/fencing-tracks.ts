@@ -34,6 +34,7 @@ export function updateTrack(name: string, prev: FencingNodeTrack | undefined, o:
     const self = s.members?.find((m) => m.uuid === s.gcommUuid);
     if (self !== undefined && self.name !== '') t.memberName = self.name;
   }
+  if (s?.grants !== undefined) t.grants = [...s.grants];
   if (fenceableFailure(o) !== null) t.failingSince = prev?.failingSince ?? o!.at;
   else t.failingSince = null;
   return t;

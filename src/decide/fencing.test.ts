@@ -94,6 +94,32 @@ const CASES: Case[] = [
     spared: { node1: 'LAST_WRITER_CANDIDATE' },
   },
   {
+    name: 'never the last writer candidate by decide()\'s verdict: survivors under pxc_maint_mode or with refused table access do not count',
+    steps: [
+      healthy(),
+      three(100, {
+        node1: { kind: 'refused' },
+        node2: { kind: 'serving', over: { pxcMaintMode: 'MAINTENANCE' } },
+        node3: { kind: 'serving', over: { tableAccess: { ok: false, errno: 1047, message: 'WSREP has not yet prepared node for application use' } } },
+      }),
+    ],
+    evicts: null,
+    spared: { node1: 'LAST_WRITER_CANDIDATE' },
+  },
+  {
+    name: 'never the last writer candidate by decide()\'s verdict: a survivor still serving out its hold time does not count',
+    // node2 may never write; node3 left the Primary component and is back, healthy, but for less than minHoldMs
+    decide: { minHoldMs: 60_000, nodes: decideConfigFor(3).nodes.map((n) => (n.name === 'node2' ? { ...n, writerCandidate: false } : n)) },
+    steps: [
+      healthy(),
+      three(100, { node3: { kind: 'nonPrimary' } }),
+      three(200, {}),
+      three(300, { node1: { kind: 'refused' } }),
+    ],
+    evicts: null,
+    spared: { node1: 'LAST_WRITER_CANDIDATE' },
+  },
+  {
     name: 'at most one eviction per window: a second dead node 10 s after the first is spared (5 nodes)',
     nodes: 5,
     fencing: { windowMs: 60_000 },
@@ -167,6 +193,19 @@ const CASES: Case[] = [
     evicts: null,
     spared: { node1: 'NOT_IN_VIEW' },
   },
+  {
+    name: 'a view change under way: the survivors still show the view it was evicted from, longer than the window: not evicted again',
+    fencing: { windowMs: 1000 },
+    steps: [healthy(), three(100, { node1: { kind: 'refused' } }), three(1500, { node1: { kind: 'refused' } }), three(2600, { node1: { kind: 'refused' } })],
+    evicts: null,
+    spared: { node1: 'EVICTING' },
+  },
+  {
+    name: 'a new view that still holds the evicted id (the eviction did not take): evicted again once the window has passed',
+    fencing: { windowMs: 1000 },
+    steps: [healthy(), three(100, { node1: { kind: 'refused' } }), three(1500, { node1: { kind: 'refused' } }, { confId: 4 })],
+    evicts: { node: 'node1', reason: 'dead' },
+  },
 ];
 
 function runCase(c: Case) {
@@ -206,6 +245,18 @@ describe('fencing planner: safety rules', () => {
     assert.ok(last.findings.some((f) => f.code === FENCING_CODE.EVICTED && f.node === 'node1'));
   });
 
+  it('the eviction record names the node, its id, the reason, the survivor that took it and the view it was evicted from', () => {
+    const { sim, last } = runCase(CASES[0]!);
+    const primary = last.decision.desired.primary!;
+    assert.deepEqual(sim.state?.evictions, [{ node: 'node1', uuid: gcommUuid('node1'), at: at(100), reason: 'dead', via: 'node2', view: { stateUuid: primary.stateUuid, confId: 3 } }]);
+  });
+
+  it('while the view change is under way the spared finding says so, naming the view', () => {
+    const { last } = runCase(CASES.find((x) => x.name.startsWith('a view change under way'))!);
+    const f = last.findings.find((x) => x.code === FENCING_CODE.SPARED && x.node === 'node1');
+    assert.ok(f && /from view 3 is under way/.test(f.message) && /EVICTING/.test(f.message), JSON.stringify(last.findings));
+  });
+
   it('a failed eviction or an answered group check does not use the window', () => {
     const c = CASES.find((x) => x.name.startsWith('unresponsive: when the survivors answer'))!;
     const { sim, last } = runCase(c);
@@ -219,6 +270,25 @@ describe('fencing planner: safety rules', () => {
     const b = runCase(CASES[0]!);
     assert.deepEqual(a.last.plan, b.last.plan);
     assert.deepEqual(JSON.parse(JSON.stringify(a.sim.state)), a.sim.state);
+  });
+});
+
+describe('fencing planner: can fencing work with the probe account?', () => {
+  const grants = (lines: string[]): NodeLook => ({ kind: 'serving', over: { grants: lines } });
+  it('a node whose SHOW GRANTS lacks a privilege makes fencing inoperative (a finding naming the GRANT), remembered until a later read says otherwise', () => {
+    const config = decideConfigFor(3);
+    const sim = new FencingSim(config, fencingConfig());
+    const first = sim.tick(clusterAt(config, at(0), { node1: grants(['GRANT PROCESS ON *.* TO `warden`@`%`']) }, { confId: 3 }));
+    assert.equal(first.plan.operative.operative, false);
+    const f = first.findings.find((x) => x.code === FENCING_CODE.INOPERATIVE);
+    assert.ok(f && f.severity === 'error' && /GRANT SUPER ON \*\.\* TO 'warden'@'%'/.test(f.message), JSON.stringify(first.findings));
+    // later probes reuse the session and carry no grants: the verdict stands
+    assert.equal(sim.tick(clusterAt(config, at(100), {}, { confId: 3 })).plan.operative.operative, false);
+    // after a reconnect the grants are read again
+    const fixed = ['GRANT PROCESS, SUPER ON *.* TO `warden`@`%`', 'GRANT SELECT ON `mysql`.`wsrep_cluster_members` TO `warden`@`%`'];
+    const later = sim.tick(clusterAt(config, at(200), { node1: grants(fixed) }, { confId: 3 }));
+    assert.deepEqual(later.plan.operative, { operative: true, reason: null, missing: [] });
+    assert.equal(later.findings.some((x) => x.code === FENCING_CODE.INOPERATIVE), false);
   });
 });
 

@@ -5,10 +5,11 @@
 // The executor (src/apply/galera-fencer.ts) carries the plan out and `afterOutcome` records what it did.
 import type { DecideNode } from '../model/decide-config.js';
 import type { DesiredRouting, Finding } from '../model/decision.js';
-import type { EvictionPlan, FencingConfig, FencingNodeTrack, FencingOutcome, FencingPlan, FencingState, SpareCode, Spared } from '../model/fencing.js';
+import type { EvictionPlan, FencingConfig, GroupView, FencingNodeTrack, FencingOutcome, FencingPlan, FencingState, SpareCode, Spared } from '../model/fencing.js';
 import { FENCING_CODE, INITIAL_FENCING_STATE } from '../model/fencing.js';
 import type { ClusterObservation, NodeObservation, NodeStatus } from '../model/observation.js';
 import { compareText } from './conditions.js';
+import { fencingOperative } from './fencing-grants.js';
 import { planHygiene } from './fencing-hygiene.js';
 import { fenceableFailure, updateTrack } from './fencing-tracks.js';
 
@@ -41,9 +42,15 @@ function latest(observation: ClusterObservation): Map<string, NodeObservation> {
   return out;
 }
 
-/** Fit to take writes: the same bar as a writer in decide(), roughly (Synced, Primary, ready, writable). */
-const fitWriter = (s: NodeStatus): boolean =>
-  s.clusterStatus === 'Primary' && s.ready && s.connected && s.localState === 4 && !s.readOnly && s.rejectQueries === 'NONE';
+/**
+ * May take writes, by decide()'s own verdict of this tick: the writer, or a writer candidate in service with
+ * nothing against the writer role (a `backup`). A node under maintenance (pxc_maint_mode, an operator mark),
+ * with refused table access, read_only, or still serving out its hold time is parked, so it does not count.
+ */
+function mayWrite(name: string, desired: DesiredRouting): boolean {
+  const role = desired.nodes.find((d) => d.node === name)?.writer;
+  return role === 'writer' || role === 'backup';
+}
 
 interface Survivors {
   names: string[];
@@ -85,7 +92,7 @@ interface Candidate {
 }
 
 /** The safety rules, in order: the first that fails spares the candidate. */
-function check(c: Candidate, sv: Survivors | null, input: FencingInput, prev: FencingState): { code: SpareCode; message: string } | { via: string[]; evidence: string[] } {
+function check(c: Candidate, sv: Survivors | null, input: FencingInput, prev: FencingState): { code: SpareCode; message: string } | { via: string[]; evidence: string[]; view: GroupView } {
   const { config, now } = input;
   const t = c.track;
   const spare = (code: SpareCode, message: string) => ({ code, message: `${c.name}: not evicted: ${message}` });
@@ -97,12 +104,17 @@ function check(c: Candidate, sv: Survivors | null, input: FencingInput, prev: Fe
   const rejoining = [...sv.members].find(([u, n]) => u !== uuid && t.memberName !== null && n === t.memberName && !isPast(t, u));
   if (rejoining !== undefined) return spare('JOINING', `the survivors list a new incarnation of it (id ${short(rejoining[0])}): it restarted and is joining`);
   if (!sv.members.has(uuid)) return spare('NOT_IN_VIEW', `the survivors' view no longer holds its id ${short(uuid)}`);
+  const p = input.desired.primary!;
+  const underWay = prev.evictions.find((e) => e.uuid === uuid && e.view !== null && e.view.stateUuid === p.stateUuid && e.view.confId === p.confId);
+  if (underWay !== undefined) {
+    return spare('EVICTING', `an eviction of it (id ${short(uuid)}) from view ${p.confId} is under way (${now - underWay.at} ms ago through ${underWay.via ?? '?'}); the survivors still show that view`);
+  }
   if (sv.names.length * 2 <= sv.viewSize) return spare('NO_MAJORITY', `the reachable survivors (${sv.names.join(', ') || 'none'}) are not a majority of the view of ${sv.viewSize}`);
   if (c.kind === 'timeout' && sv.names.length !== sv.viewSize - 1) {
     return spare('NOT_ALONE', `${sv.viewSize - sv.names.length} members of the view of ${sv.viewSize} cannot be reached; a stalled group would not prove that it is this one`);
   }
-  const writers = sv.names.filter((n, i) => input.nodes.find((d) => d.name === n)?.writerCandidate !== false && fitWriter(sv.statuses[i]!));
-  if (writers.length === 0) return spare('LAST_WRITER_CANDIDATE', 'no other writer candidate among the survivors is fit to write: it is the last one');
+  const writers = sv.names.filter((n) => n !== c.name && mayWrite(n, input.desired));
+  if (writers.length === 0) return spare('LAST_WRITER_CANDIDATE', 'no other writer candidate among the survivors may write by this tick\'s decision (in service, no maintenance, table access, read_only or hold time against it): it is the last one');
   if (prev.lastEvictionAt !== null && now - prev.lastEvictionAt < config.windowMs) {
     return spare('WINDOW', `an eviction happened ${now - prev.lastEvictionAt} ms ago; at most one per ${config.windowMs} ms`);
   }
@@ -113,10 +125,10 @@ function check(c: Candidate, sv: Survivors | null, input: FencingInput, prev: Fe
   const evidence = [
     c.kind === 'refused' ? `${c.name}: its port refuses connections (the process is gone)` : `${c.name}: probes time out since ${failingMs} ms`,
     `${c.name}: seen serving with id ${short(uuid)}, which the survivors' view still holds`,
-    `survivors ${sv.names.join(', ')} are ${sv.names.length} of the view of ${sv.viewSize} (a majority), Primary, reached by the warden`,
+    `survivors ${sv.names.join(', ')} are ${sv.names.length} of the view of ${sv.viewSize} (view ${p.confId}; a majority), Primary, reached by the warden`,
     `writer candidates left: ${writers.join(', ')}`,
   ];
-  return { via, evidence };
+  return { via, evidence, view: { stateUuid: p.stateUuid, confId: p.confId } };
 }
 
 const isPast = (t: FencingNodeTrack, u: string): boolean => t.pastUuids.includes(u);
@@ -144,7 +156,7 @@ export function planFencing(input: FencingInput): FencingResult {
         continue;
       }
       if (evict === undefined) {
-        evict = { node: c.name, uuid: c.track.servedUuid!, reason: c.kind === 'refused' ? 'dead' : 'unresponsive', via: r.via, groupCheck: c.kind === 'timeout', evidence: r.evidence };
+        evict = { node: c.name, uuid: c.track.servedUuid!, reason: c.kind === 'refused' ? 'dead' : 'unresponsive', via: r.via, groupCheck: c.kind === 'timeout', evidence: r.evidence, view: r.view };
       } else {
         spared.push({ node: c.name, code: 'WINDOW', message: `${c.name}: not evicted: one eviction per tick (${evict.node} first)` });
       }
@@ -156,29 +168,34 @@ export function planFencing(input: FencingInput): FencingResult {
     : planHygiene({ names, observed, tracks, previous: prev, config: input.config, now: input.now });
   for (const n of names) tracks[n] = { ...tracks[n]!, resumedEvictedSince: hygiene.resumed[n] ?? null };
   const findings: Finding[] = [...hygiene.findings];
+  const operative = fencingOperative(Object.fromEntries(names.map((n) => [n, tracks[n]!.grants ?? null])));
+  if (input.config.mode !== 'off' && operative.operative === false) {
+    findings.push({ code: FENCING_CODE.INOPERATIVE, severity: 'error', priority: 890, scope: 'cluster', message: `fencing is inoperative: ${operative.reason}` });
+  }
   for (const s of spared) {
     if (s.code === 'MODE' || s.code === 'NOT_SEEN_SERVING' || s.code === 'NOT_IN_VIEW') continue;
     findings.push({ code: FENCING_CODE.SPARED, severity: 'info', priority: 300, scope: 'node', node: s.node, message: `${s.message} (${s.code})` });
   }
-  const plan: FencingPlan = { clear: hygiene.clear, spared, findings, ...(evict ? { evict } : {}), ...('restart' in hygiene && hygiene.restart ? { restart: hygiene.restart } : {}) };
+  const plan: FencingPlan = { operative, clear: hygiene.clear, spared, findings, ...(evict ? { evict } : {}), ...('restart' in hygiene && hygiene.restart ? { restart: hygiene.restart } : {}) };
   return { plan, next: { ...prev, nodes: tracks } };
 }
 
 /** Records what the executor did: the eviction (and its window), cleared lists, restarts; and the findings. */
-export function afterOutcome(state: FencingState, outcome: FencingOutcome, now: number, plan?: FencingPlan): { next: FencingState; findings: Finding[] } {
+export function afterOutcome(state: FencingState, outcome: FencingOutcome, now: number, plan: FencingPlan): { next: FencingState; findings: Finding[] } {
   const findings: Finding[] = [];
   const totals = { ...state.totals };
   let { lastEvictionAt, evictions, restarted } = state;
   const e = outcome.evict;
   if (e?.done) {
     lastEvictionAt = now;
-    evictions = [...evictions, { node: e.node, uuid: e.uuid, at: now, reason: e.reason }].slice(-MAX_EVICTION_RECORDS);
+    const view = plan.evict?.uuid === e.uuid ? plan.evict.view : null;
+    evictions = [...evictions, { node: e.node, uuid: e.uuid, at: now, reason: e.reason, via: e.via ?? null, view }].slice(-MAX_EVICTION_RECORDS);
     totals.evictions++;
     if (e.reason === 'dead') totals.evictionsDead++;
     else totals.evictionsUnresponsive++;
     findings.push({
       code: FENCING_CODE.EVICTED, severity: 'warning', priority: 860, scope: 'node', node: e.node,
-      message: `${e.node}: evicted from the group (id ${short(e.uuid)}, ${e.reason}) through ${e.via ?? '?'} in ${e.durationMs} ms${e.groupStalled ? `; a causal read on ${e.via ?? '?'} stalled for ${e.groupCheckMs} ms (the survivors lost it too)` : ''}${plan?.evict ? `; evidence: ${plan.evict.evidence.join('; ')}` : ''}`,
+      message: `${e.node}: evicted from the group (id ${short(e.uuid)}, ${e.reason}) through ${e.via ?? '?'} in ${e.durationMs} ms${e.groupStalled ? `; a causal read on ${e.via ?? '?'} stalled for ${e.groupCheckMs} ms (the survivors lost it too)` : ''}${plan.evict ? `; evidence: ${plan.evict.evidence.join('; ')}` : ''}`,
     });
   } else if (e !== undefined) {
     totals.aborted++;

@@ -33,6 +33,7 @@ const NodeStatusSchema: z.ZodType<NodeStatus> = z.object({
   wsrepOn: z.boolean(),
   tableAccess: z.object({ ok: z.boolean(), errno: z.number().int().optional(), message: z.string().optional() }),
   members: z.array(z.object({ uuid: z.string(), name: z.string(), address: z.string() })).optional(),
+  grants: z.array(z.string()).optional(),
   version: z.string(),
 });
 

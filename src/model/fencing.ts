@@ -50,6 +50,8 @@ export const FENCING_CODE = {
   EVICT_LIST_CLEARED: 'FENCE_EVICT_LIST_CLEARED',
   /** a survivor keeps evicted ids that cannot be cleared yet (unknown, or the evicted process may still live) */
   EVICT_LIST_KEPT: 'FENCE_EVICT_LIST_KEPT',
+  /** the probe account lacks a privilege fencing needs: no eviction can work */
+  INOPERATIVE: 'FENCE_INOPERATIVE',
 } as const;
 
 /** Why a candidate was not evicted: one code per safety rule. */
@@ -64,6 +66,7 @@ export type SpareCode =
   | 'NOT_IN_VIEW' // the survivors' view no longer holds it: nothing to evict
   | 'NO_MEMBER_LIST' // the survivors' member list (mysql.wsrep_cluster_members) cannot be read: ids unknown
   | 'CONFIRMING' // unresponsive: not yet timed out for confirmMs
+  | 'EVICTING' // it was evicted from the view the survivors still show: the view change is under way
   | 'MODE'; // the failure does not count in this mode (a timeout under `dead`, auth/tls/unreachable always)
 
 export interface Spared {
@@ -83,6 +86,14 @@ export interface EvictionPlan {
   groupCheck: boolean;
   /** facts that justify it, one sentence each */
   evidence: string[];
+  /** the survivors' view it is evicted from */
+  view: GroupView;
+}
+
+/** A view of the group: the cluster state uuid and the view number (wsrep_cluster_conf_id). */
+export interface GroupView {
+  stateUuid: string;
+  confId: number;
 }
 
 export interface ClearPlan {
@@ -100,11 +111,22 @@ export interface RestartPlan {
 }
 
 export interface FencingPlan {
+  /** whether the probe account's grants let fencing work */
+  operative: FencingOperative;
   evict?: EvictionPlan;
   clear: ClearPlan[];
   restart?: RestartPlan;
   spared: Spared[];
   findings: Finding[];
+}
+
+/** Can fencing work with the probe account's grants (SHOW GRANTS, read at start and after every reconnect)? */
+export interface FencingOperative {
+  /** null: not known yet (no node's grants read) */
+  operative: boolean | null;
+  /** why it is inoperative (or unknown), with the GRANT statements to run; null when operative */
+  reason: string | null;
+  missing: { node: string; privilege: string; grant: string }[];
 }
 
 /** What the planner remembers about one node between ticks. */
@@ -121,13 +143,20 @@ export interface FencingNodeTrack {
   failingSince: number | null;
   /** first time it was seen resumed after an eviction (needs a restart), else null */
   resumedEvictedSince: number | null;
+  /** the probe account's SHOW GRANTS on this node as last read (on a fresh session), null before */
+  grants?: string[] | null;
 }
 
 export interface EvictionRecord {
   node: string;
+  /** the gcomm uuid evicted */
   uuid: string;
   at: number;
   reason: 'dead' | 'unresponsive';
+  /** the survivor that took the statement */
+  via: string | null;
+  /** the survivors' view it was evicted from: while they still show it, the view change is under way */
+  view: GroupView | null;
 }
 
 export interface FencingState {
@@ -184,7 +213,9 @@ export interface FencingOutcome {
 /** The fencing part of a tick record. */
 export interface FencingTickRecord {
   mode: FencingMode;
-  plan: { evict?: EvictionPlan; clear: ClearPlan[]; restart?: RestartPlan; spared: Spared[] };
+  plan: { operative: FencingOperative; evict?: EvictionPlan; clear: ClearPlan[]; restart?: RestartPlan; spared: Spared[] };
   outcome: FencingOutcome;
   totals: FencingTotals;
+  /** evictions done since start (newest last, bounded) */
+  evictions: EvictionRecord[];
 }

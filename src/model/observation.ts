@@ -86,6 +86,8 @@ export interface NodeStatus {
   members?: ClusterMember[];
   /** server version string */
   version: string;
+  /** the probe account's SHOW GRANTS, read on a fresh session when fencing is on (else undefined) */
+  grants?: string[];
 }
 
 export interface ProbeError {

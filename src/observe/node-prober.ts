@@ -8,6 +8,7 @@ import { classifyError, timeoutError } from './classify-error.js';
 import { Deadline, DeadlineExceeded } from './deadline.js';
 import { MysqlSession } from './mysql-session.js';
 import type { ProbeOptions } from './probe-options.js';
+import { GRANTS_RECHECK_MS, readGrants } from './read-grants.js';
 import { readNodeStatus } from './read-node-status.js';
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
@@ -24,6 +25,9 @@ export class NodeProber {
   #current: MysqlSession | undefined;
   #inFlight: Promise<NodeObservation> | undefined;
   #closed = false;
+  /** when the grants were last read, and whether the last probe failed (the next session is a reconnect) */
+  #grantsAt: number | undefined;
+  #failed = false;
 
   constructor(spec: Readonly<NodeSpec>, options: ProbeOptions) {
     this.spec = spec;
@@ -51,6 +55,13 @@ export class NodeProber {
     this.#live?.destroy('the prober was destroyed');
     this.#current?.destroy('the prober was destroyed');
     this.#live = undefined;
+  }
+
+  /** On a fresh session with fencing on: at start, after every reconnect, and (new connection per probe) every GRANTS_RECHECK_MS. */
+  #grantsDue(): boolean {
+    if (this.#options.checkGrants !== true) return false;
+    if (this.#grantsAt === undefined || this.#failed || this.#options.reuseConnection === true) return true;
+    return Date.now() - this.#grantsAt >= GRANTS_RECHECK_MS;
   }
 
   #open(): MysqlSession {
@@ -93,6 +104,7 @@ export class NodeProber {
       session = reused ? this.#live! : this.#open();
       this.#live = undefined;
       let status: NodeStatus;
+      let fresh = !reused;
       try {
         status = await attempt(session);
       } catch (err) {
@@ -100,13 +112,23 @@ export class NodeProber {
         if (!reused || deadline.passed || !isFatal(err)) throw err;
         session.destroy();
         session = this.#open();
+        fresh = true;
         status = await attempt(session);
       }
+      if (fresh && this.#grantsDue()) {
+        const grants = await readGrants(session, deadline);
+        if (grants !== undefined) {
+          status = { ...status, grants };
+          this.#grantsAt = Date.now();
+        }
+      }
+      this.#failed = false;
       const result = observe({ status });
       if (this.#options.reuseConnection && !this.#closed && session.usable) this.#live = session;
       else session.close();
       return result;
     } catch (err) {
+      this.#failed = true;
       session?.destroy();
       if (phase === 'connect' && session?.tcpConnected) phase = 'login';
       const error =

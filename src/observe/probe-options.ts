@@ -24,6 +24,8 @@ export interface ProbeOptions {
   tls?: ProbeTls;
   /** keep one live connection per node between probes (NodeProber / ClusterProber only) */
   reuseConnection?: boolean;
+  /** read the account's SHOW GRANTS on fresh sessions (fencing is on: can it work?) */
+  checkGrants?: boolean;
 }
 
 export function probeOptionsFromConfig(config: WardenConfig): ProbeOptions {
@@ -33,6 +35,7 @@ export function probeOptionsFromConfig(config: WardenConfig): ProbeOptions {
     connectTimeoutMs: config.probe.connectTimeoutMs,
     timeoutMs: config.probe.timeoutMs,
     reuseConnection: config.probe.reuseConnection,
+    ...(config.fencing.mode !== 'off' && { checkGrants: true }),
   };
   const t = config.tls;
   if (t.enabled) {

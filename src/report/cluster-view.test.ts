@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { clusterView, decisionView, decisionsView } from './cluster-view.js';
 import { FakeReportSource } from './testing/fake-report-source.js';
 import { failedOverSource, failoverTick } from './testing/scenario.js';
-import { T0 } from './testing/tick-fixtures.js';
+import { STATE_UUID, T0 } from './testing/tick-fixtures.js';
 
 void describe('clusterView', () => {
   void it('summarises the latest tick: epoch, pools, primary, findings, counters, age of the tick', () => {
@@ -25,6 +25,15 @@ void describe('clusterView', () => {
   void it('carries what the health port\'s /ready answers, with its reason', () => {
     const source = Object.assign(failedOverSource(), { readiness: () => ({ ready: false as const, reason: 'ticks stale' as const, detail: 'the last tick completed 9000 ms ago' }) });
     assert.deepEqual(clusterView(source, T0).readiness, { ready: false, reason: 'ticks stale', detail: 'the last tick completed 9000 ms ago' });
+  });
+
+  void it('shows the evictions fencing did (node, gcomm uuid, reason, via, view), and null when fencing is off', () => {
+    const evictions = [{ node: 'db1', uuid: 'ccf111cf-e617-11f1-adf4-ba5b312d053a', at: T0 + 4000, reason: 'dead' as const, via: 'db2', view: { stateUuid: STATE_UUID, confId: 7 } }];
+    const totals = { evictions: 1, evictionsDead: 1, evictionsUnresponsive: 0, aborted: 0, cleared: 0, restarts: 0 };
+    const operative = { operative: true, reason: null, missing: [] };
+    const tick = { ...failoverTick(5, T0 + 5000), fencing: { mode: 'dead' as const, plan: { operative, clear: [], spared: [] }, outcome: { cleared: [], restartsFinished: [] }, totals, evictions } };
+    assert.deepEqual(clusterView(new FakeReportSource().record(tick), T0 + 5000).fencing, { mode: 'dead', operative: true, inoperativeReason: null, evictions });
+    assert.equal(clusterView(failedOverSource(), T0 + 5000).fencing, null);
   });
 
   void it('answers nulls and empty pools before the first tick', () => {

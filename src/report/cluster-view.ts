@@ -2,6 +2,7 @@
 // the ticks that changed something. Pure: built from the ReportSource's records, plain JSON out.
 import type { Finding, PrimaryComponent, RoleChange } from '../model/decision.js';
 import type { ApplyOutcome, LoopCounters, Readiness, ReportSource, TickRecord } from '../model/tick.js';
+import type { EvictionRecord, FencingMode } from '../model/fencing.js';
 
 export interface LastTickView {
   seq: number;
@@ -28,6 +29,18 @@ export interface ClusterView {
   proxy: { endpoints: { writer?: string; reader?: string }; rejected: number } | null;
   /** what the health port's /ready answers now (null without the built-in proxy's health port) */
   readiness: Readiness | null;
+  /** Galera-native fencing: null when [fencing] mode is off */
+  fencing: FencingView | null;
+}
+
+export interface FencingView {
+  mode: FencingMode;
+  /** the probe account's grants let fencing work; null: not known yet */
+  operative: boolean | null;
+  /** why not (the missing privilege and the GRANT to run); null when operative */
+  inoperativeReason: string | null;
+  /** evictions done since start (node, gcomm uuid, reason, via, at, view), newest last */
+  evictions: EvictionRecord[];
 }
 
 export function clusterView(source: ReportSource, now: number): ClusterView {
@@ -48,6 +61,9 @@ export function clusterView(source: ReportSource, now: number): ClusterView {
     applied: tick?.applied ?? [],
     proxy: stats === undefined ? null : { endpoints: stats.endpoints, rejected: stats.rejected },
     readiness: source.readiness?.() ?? null,
+    fencing: tick?.fencing === undefined ? null : {
+      mode: tick.fencing.mode, operative: tick.fencing.plan.operative.operative, inoperativeReason: tick.fencing.plan.operative.reason, evictions: tick.fencing.evictions,
+    },
   };
 }
 

@@ -67,6 +67,20 @@ void describe('report metrics', () => {
     assert.equal(typeOf(text, 'galera_warden_tick_duration_seconds'), 'gauge');
   });
 
+  void it('galera_warden_fencing_operative: 0 when a privilege is missing, 1 when operative, absent with fencing off or before the grants are read', async () => {
+    const totals = { evictions: 0, evictionsDead: 0, evictionsUnresponsive: 0, aborted: 0, cleared: 0, restarts: 0 };
+    const withFencing = (operative: boolean | null) => ({
+      ...steadyTick(1),
+      fencing: { mode: 'dead' as const, plan: { operative: { operative, reason: operative === false ? 'lacks SUPER' : null, missing: [] }, clear: [], spared: [] }, outcome: { cleared: [], restartsFinished: [] }, totals, evictions: [] },
+    });
+    const value = async (source: FakeReportSource) => samples(await createReportMetrics(source, { defaultMetrics: false }).scrape()).get('galera_warden_fencing_operative{mode="dead"}');
+    assert.equal(await value(new FakeReportSource().record(withFencing(false))), 0);
+    assert.equal(await value(new FakeReportSource().record(withFencing(true))), 1);
+    assert.equal(await value(new FakeReportSource().record(withFencing(null))), undefined);
+    const off = await createReportMetrics(new FakeReportSource().record(steadyTick(1)), { defaultMetrics: false }).scrape();
+    assert.equal([...samples(off).keys()].some((k) => k.startsWith('galera_warden_fencing_operative')), false);
+  });
+
   void it('mirrors the loop counters: scraping again counts nothing twice', async () => {
     const source = failedOverSource();
     const metrics = createReportMetrics(source, { defaultMetrics: false });

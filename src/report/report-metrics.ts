@@ -120,6 +120,11 @@ export function createReportMetrics(source: ReportSource, options: { defaultMetr
     set({ reason: 'dead' }, t.evictionsDead);
     set({ reason: 'unresponsive' }, t.evictionsUnresponsive);
   });
+  gauge('galera_warden_fencing_operative', 'Fencing is on and the probe account\'s grants let it work (1), or a privilege it needs is missing (0); absent while fencing is off or the grants are not known yet.', ['mode'], (s, set) => {
+    const f = s.tick?.fencing;
+    const op = f?.plan.operative.operative;
+    if (f !== undefined && op !== undefined && op !== null) set({ mode: f.mode }, op ? 1 : 0);
+  });
   counter('galera_warden_evict_lists_cleared_total', 'Survivors whose stale wsrep_evs_evict_list fencing cleared since start.', [], (s, set) => {
     if (s.tick?.fencing !== undefined) set({}, s.tick.fencing.totals.cleared);
   });

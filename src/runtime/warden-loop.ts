@@ -66,6 +66,8 @@ export class WardenLoop {
   /** no saved state: read the routers' writers before the first decision */
   private coldStart: boolean;
   private readonly healthState: LoopHealth = { lastTickAt: null, writers: [], routed: false, failing: null };
+  /** the last inoperative reason logged, so that the error is logged when it appears or changes, not every tick */
+  private fencingInoperative: string | null = null;
 
   constructor(private readonly o: LoopOptions) {
     this.now = o.now ?? Date.now;
@@ -146,12 +148,24 @@ export class WardenLoop {
   /** Runs the fencing plan (the executor never throws) and records what it did. */
   private async runFencing(plan: FencingPlan, next: FencingState, now: number): Promise<{ findings: TickRecord['findings']; record: FencingTickRecord }> {
     const f = this.o.fencing!;
+    this.logOperative(plan);
     const outcome = await f.execute(plan);
     const after = afterOutcome(next, outcome, now, plan);
     this.fencingState = after.next;
     if (outcome.evict?.done) this.tickAgain = true;
     const { findings: _f, ...planRecord } = plan;
-    return { findings: [...plan.findings, ...after.findings], record: { mode: f.config.mode, plan: planRecord, outcome, totals: after.next.totals } };
+    return { findings: [...plan.findings, ...after.findings], record: { mode: f.config.mode, plan: planRecord, outcome, totals: after.next.totals, evictions: after.next.evictions } };
+  }
+
+  /** Fencing that cannot work says so: an error naming the missing privilege and the GRANT to run. */
+  private logOperative(plan: FencingPlan): void {
+    const op = plan.operative;
+    if (op.operative === false && op.reason !== this.fencingInoperative) {
+      this.o.log.error({ code: 'FENCE_INOPERATIVE', missing: op.missing }, `fencing is inoperative: ${op.reason}`);
+    } else if (op.operative === true && this.fencingInoperative !== null) {
+      this.o.log.info({}, 'fencing is operative: the probe account has the privileges it needs');
+    }
+    this.fencingInoperative = op.operative === false ? op.reason : null;
   }
 
   private external(now: number): ExternalVerdict {

@@ -119,14 +119,51 @@ function tail(file: string, lines = 15): string {
   }
 }
 
+/** The node's process died before it was Synced (e.g. a start that raced the survivors' view change). */
+export class NodeExitedWhileStarting extends SandboxError {
+  constructor(readonly node: string, errorLog: string) {
+    super(`${node} exited while starting; last lines of ${errorLog}:\n${tail(errorLog)}`);
+  }
+}
+
+export interface RetryOptions {
+  /** starts in all, the first included */
+  attempts: number;
+  /** pause before the second start; doubled before each later one */
+  pauseMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  log?: (message: string) => void;
+}
+
+/**
+ * Runs `start` (a start that waits for the node's own readiness) until it succeeds, retrying only a start whose
+ * process exited while starting: on a loaded host a node that rejoins while the survivors' view is still changing
+ * can give up ("non-primary view with no members") and succeeds a moment later. Other failures are final.
+ */
+export async function startWithRetries(node: string, start: () => Promise<void>, o: RetryOptions): Promise<number> {
+  const pause = o.sleep ?? sleep;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await start();
+      return attempt;
+    } catch (err) {
+      if (!(err instanceof NodeExitedWhileStarting) || attempt >= o.attempts) {
+        if (err instanceof NodeExitedWhileStarting) throw new SandboxError(`${node}: ${attempt} starts, each exited while starting; the last: ${err.message}`, { cause: err });
+        throw err;
+      }
+      const ms = o.pauseMs * 2 ** (attempt - 1);
+      o.log?.(`${node} exited while starting (start ${attempt} of ${o.attempts}); starting it again in ${ms} ms`);
+      await pause(ms);
+    }
+  }
+}
+
 /** Resolves once the node reports wsrep_local_state=4 (Synced); fails early if its process dies. */
 export async function waitSynced(node: SandboxNode, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const p = nodePaths(node);
   while (Date.now() < deadline) {
-    if (livePid(node) === undefined) {
-      throw new SandboxError(`${node.name} exited while starting; last lines of ${p.errorLog}:\n${tail(p.errorLog)}`);
-    }
+    if (livePid(node) === undefined) throw new NodeExitedWhileStarting(node.name, p.errorLog);
     try {
       const rows = await sqlOverSocket(p.socket, "SHOW GLOBAL STATUS LIKE 'wsrep_local_state'", 2000);
       if (rows[0]?.[1] === '4') return;

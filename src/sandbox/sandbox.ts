@@ -11,7 +11,7 @@ import { MAX_NODES, nodePaths, planLayout } from './layout.js';
 import { renderMyCnf, SST_METHOD } from './my-cnf.js';
 import { assertNetworkFree, createNetwork, destroyNetwork, healNode, isolateNode } from './netns.js';
 import type { ProcState } from './node-process.js';
-import { livePid, procState, signalNode, startNode, stopNode, waitSynced } from './node-process.js';
+import { livePid, procState, signalNode, startNode, startWithRetries, stopNode, waitSynced } from './node-process.js';
 import { renderWardenConfig } from './warden-config.js';
 import { run, sqlOverSocket } from './shell.js';
 
@@ -21,6 +21,9 @@ export const defaultSandboxDir = (): string =>
 
 const STATE_FILE = 'sandbox.json';
 const SYNC_TIMEOUT_MS = 120_000;
+/** a restart whose start exits while starting (it raced the survivors' view change) is tried this often in all */
+const RESTART_ATTEMPTS = 4;
+const RESTART_PAUSE_MS = 2000;
 
 export interface UpOptions extends Partial<LayoutOptions> {
   dir: string;
@@ -188,9 +191,10 @@ export class Sandbox {
   }
 
   /** SIGKILL (frozen or not) and start again: the restart hook of fencing, for a node that was evicted. */
-  async restart(index: number, options: { wait?: boolean } = {}): Promise<void> {
-    await stopNode(this.node(index), 0);
-    await this.start(index, options);
+  async restart(index: number, options: { wait?: boolean; log?: (message: string) => void } = {}): Promise<number> {
+    const node = this.node(index);
+    await stopNode(node, 0);
+    return startWithRetries(node.name, () => this.start(index, options), { attempts: RESTART_ATTEMPTS, pauseMs: RESTART_PAUSE_MS, ...(options.log && { log: options.log }) });
   }
 
   async waitSynced(index: number, timeoutMs = SYNC_TIMEOUT_MS): Promise<void> {

@@ -116,6 +116,16 @@ export const DASHBOARD_JS = String.raw`'use strict';
     list.replaceChildren.apply(list, items);
   }
 
+  function renderFencing(c) {
+    var f = $('fencing');
+    if (!c.fencing) { f.hidden = true; return; }
+    f.hidden = false;
+    var bad = c.fencing.operative === false;
+    f.className = 'pill fence ' + (bad ? 'down' : c.fencing.operative ? 'live' : 'wait');
+    f.textContent = bad ? 'fencing: inoperative (' + c.fencing.inoperativeReason + ')' : 'fencing: ' + c.fencing.mode + (c.fencing.operative ? '' : ' (grants not read yet)');
+    f.title = c.fencing.evictions.length + ' eviction(s) since start';
+  }
+
   function renderHistory(decisions) {
     var list = $('history');
     var items = decisions.map(function (d) {
@@ -171,6 +181,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
         renderCluster(c, r[1]);
         renderNodes(c, r[1]);
         renderFindings(c);
+        renderFencing(c);
         renderHistory(r[2]);
         if (!c.lastTick) setLive('wait', 'waiting', 'no tick yet');
         else {

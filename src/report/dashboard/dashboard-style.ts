@@ -58,6 +58,7 @@ td.reason { max-width: 360px; }
 .pill.stale { background: #92400e; color: #fef3c7; }
 .pill.down { background: #991b1b; color: #fee2e2; }
 .pill.wait { background: #334155; color: #e2e8f0; }
+.pill.fence { text-transform: none; letter-spacing: 0; max-width: 60ch; white-space: normal; }
 ul.findings, ol.history { list-style: none; margin: 0; padding: 0; }
 ul.findings li { display: flex; gap: 10px; align-items: baseline; padding: 8px 0; border-bottom: 1px solid var(--line); }
 ul.findings li:last-child, ol.history li:last-child { border-bottom: 0; }
