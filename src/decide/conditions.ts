@@ -44,6 +44,10 @@ export const CONDITIONS: Readonly<Record<ConditionCode, ConditionInfo>> = {
   PROBE_REFUSED: row('failing', 'offline_hard', true, 610, 'error'),
   EXCLUDED_BY_PEERS: row('failing', 'offline_hard', true, 600, 'error'),
   PROBE_TIMEOUT: row('failing', 'offline_hard', false, 590, 'error'),
+  // busy / shutting down: the process is alive and answers, so never at once (a connection storm would follow each
+  // new writer) and never fencing evidence; out of a pool, its working sessions drain instead of being cut
+  NODE_SHUTTING_DOWN: row('failing', 'offline_soft', false, 589, 'error'),
+  NODE_BUSY: row('failing', 'offline_soft', false, 588, 'error'),
   PROBE_UNREACHABLE: row('failing', 'offline_hard', false, 580, 'error'),
   PROBE_AUTH: row('failing', 'offline_hard', false, 570, 'error'),
   PROBE_TLS: row('failing', 'offline_hard', false, 570, 'error'),

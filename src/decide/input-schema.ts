@@ -45,7 +45,7 @@ const NodeObservationSchema: z.ZodType<NodeObservation> = z.object({
   latencyMs: z.number().min(0),
   status: NodeStatusSchema.optional(),
   error: z.object({
-    kind: z.enum(['refused', 'timeout', 'auth', 'tls', 'unreachable', 'protocol', 'query', 'unknown']),
+    kind: z.enum(['refused', 'timeout', 'busy', 'shutdown', 'auth', 'tls', 'unreachable', 'protocol', 'query', 'unknown']),
     message: z.string(),
     errno: z.number().optional(),
     code: z.string().optional(),

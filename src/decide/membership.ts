@@ -120,42 +120,86 @@ function buildViews(claimers: readonly MemberInput[]): View[] {
   return [...views.values()];
 }
 
+/** Like inView, but any positive evidence (an address the view lists) wins over the count of its reporters. */
+function listedIn(m: MemberInput, v: View): Membership {
+  const plain = inView(m, v);
+  if (plain !== 'no' || v.memberUuids !== null) return plain;
+  return addressesComparable(v) && hasAddress(v, m) ? 'yes' : plain;
+}
+
 /**
- * Per history (state uuid): the newest view with the older reporters it still holds (lagging reports), and one
- * stale group per older view for the reporters it does not hold. When two views share the newest id (a fork, e.g.
- * a minority bootstrapped by hand), each is its own component and the older reports cannot be placed.
+ * Do two views of one history share a member? Decided by gcomm uuid when both list their members, else per configured
+ * node; 'disjoint' only when every member of both views is accounted for by a configured node.
  */
-function buildComponents(views: readonly View[]): Component[] {
+function relation(a: View, b: View, inputs: readonly MemberInput[]): 'overlap' | 'disjoint' | 'unknown' {
+  if (a.memberUuids !== null && b.memberUuids !== null) {
+    for (const u of a.memberUuids) if (b.memberUuids.has(u)) return 'overlap';
+    return 'disjoint';
+  }
+  let inA = 0;
+  let inB = 0;
+  let unknown = false;
+  for (const m of inputs) {
+    const ma = listedIn(m, a);
+    const mb = listedIn(m, b);
+    if (ma === 'yes' && mb === 'yes') return 'overlap';
+    if (ma === 'unknown' || mb === 'unknown') unknown = true;
+    if (ma === 'yes') inA++;
+    if (mb === 'yes') inB++;
+  }
+  return !unknown && inA >= a.size && inB >= b.size ? 'disjoint' : 'unknown';
+}
+
+/**
+ * Per history (state uuid), newest view first. A reporter of an older view that a newer view holds (or may hold)
+ * joins it (lagging when that cannot be confirmed). The others are stale only when their view is an ancestor of a
+ * newer one: the newer view holds some of its members (or that cannot be told, the old rule: view ids only grow).
+ * An older view whose members no newer view holds is a fork, not a past: a minority bootstrapped by hand
+ * (pc.bootstrap) counts its own view ids and may well be ahead. It competes as its own component, and the majority
+ * rule decides. Views that share the newest id but not their members are forks too.
+ */
+function buildComponents(views: readonly View[], inputs: readonly MemberInput[]): Component[] {
   const byUuid = new Map<string, View[]>();
   for (const v of views) byUuid.set(v.uuid, [...(byUuid.get(v.uuid) ?? []), v]);
   const components: Component[] = [];
   for (const uuid of [...byUuid.keys()].sort(compareText)) {
     const list = (byUuid.get(uuid) ?? []).sort((a, b) => b.confId - a.confId || b.size - a.size);
     const top = list.filter((v) => v.confId === list[0]?.confId);
-    const main = top.map((v): Component => ({ view: v, members: [...v.reporters], lagging: new Set(), staleAgainst: null }));
-    components.push(...main);
-    const newest = main.length === 1 ? main[0] : undefined;
+    const heads = top.map((v): Component => ({ view: v, members: [...v.reporters], lagging: new Set(), staleAgainst: null }));
+    const stale: Component[] = [];
     for (const older of list.slice(top.length)) {
       const excluded: MemberInput[] = [];
       for (const r of older.reporters) {
-        const m = newest ? inView(r, newest.view) : 'no';
-        if (!newest || m === 'no') {
+        const placed = place(r, heads);
+        if (placed === null) {
           excluded.push(r);
           continue;
         }
-        newest.members.push(r);
-        if (m === 'unknown') newest.lagging.add(r.name);
+        placed.head.members.push(r);
+        if (placed.lagging) placed.head.lagging.add(r.name);
       }
-      if (excluded.length > 0) components.push({ view: older, members: excluded, lagging: new Set(), staleAgainst: top[0] ?? older });
+      if (excluded.length === 0) continue;
+      const ancestorOf = heads.find((h) => relation(older, h.view, inputs) !== 'disjoint');
+      if (ancestorOf) stale.push({ view: older, members: excluded, lagging: new Set(), staleAgainst: ancestorOf.view });
+      else heads.push({ view: older, members: excluded, lagging: new Set(), staleAgainst: null });
     }
+    components.push(...heads, ...stale);
   }
   return components;
 }
 
+/** The current component a reporter of an older view belongs to: the one head that holds it (or may, when alone). */
+function place(r: MemberInput, heads: readonly Component[]): { head: Component; lagging: boolean } | null {
+  const holding = heads.filter((h) => inView(r, h.view) === 'yes');
+  if (holding.length === 1) return { head: holding[0]!, lagging: false };
+  const only = heads.length === 1 ? heads[0] : undefined;
+  if (holding.length === 0 && only !== undefined && inView(r, only.view) === 'unknown') return { head: only, lagging: true };
+  return null;
+}
+
 /**
- * The winner: when all claims share one history with one newest view, that view (view ids only grow, so the
- * others are stale, however many report them); otherwise (several histories, or a fork) the one component that
- * holds a majority of the configured nodes; otherwise nobody.
+ * The winner: the only current component (every other claim is stale); otherwise (several histories, or a fork)
+ * the one component that holds a majority of the configured nodes; otherwise nobody.
  */
 function chooseWinner(components: readonly Component[], configured: number): Component | null {
   const current = components.filter((c) => c.staleAgainst === null);
@@ -171,7 +215,7 @@ export function analyseMembership(inputs: readonly MemberInput[]): MembershipVer
   const claimerNames = claimers.map((c) => c.name).sort(compareText);
   if (claimers.length === 0) return { primary: null, conditions, splitBrain: null, claimers: claimerNames };
 
-  const components = buildComponents(buildViews(claimers));
+  const components = buildComponents(buildViews(claimers), inputs);
   const winner = chooseWinner(components, configured);
   const competing = components.filter((c) => c.staleAgainst === null);
   let splitBrain: string | null = null;

@@ -1,8 +1,8 @@
 // Pure classification of one node observation: may it take traffic, as a writer, as a reader?
 // Shared by the node-side healthcheck, `status` and the decision core (which adds hysteresis,
 // membership cross-checks and election on top). No I/O.
-import type { NodeObservation, ProbeErrorKind } from '../model/observation.js';
-import { WSREP_STATE } from '../model/observation.js';
+import type { NodeObservation, ProbeError, ProbeErrorKind } from '../model/observation.js';
+import { BUSY_ERRNOS, WSREP_STATE } from '../model/observation.js';
 import type { NodeReasonCode, Reason } from '../model/reasons.js';
 import { NODE_REASON } from '../model/reasons.js';
 
@@ -27,6 +27,8 @@ export interface NodeHealth {
 const ERROR_REASON: Record<ProbeErrorKind, NodeReasonCode> = {
   refused: NODE_REASON.PROBE_REFUSED,
   timeout: NODE_REASON.PROBE_TIMEOUT,
+  busy: NODE_REASON.NODE_BUSY,
+  shutdown: NODE_REASON.NODE_SHUTTING_DOWN,
   auth: NODE_REASON.PROBE_AUTH,
   tls: NODE_REASON.PROBE_TLS,
   unreachable: NODE_REASON.PROBE_UNREACHABLE,
@@ -34,6 +36,15 @@ const ERROR_REASON: Record<ProbeErrorKind, NodeReasonCode> = {
   query: NODE_REASON.PROBE_FAILED,
   unknown: NODE_REASON.PROBE_FAILED,
 };
+
+/** The short phrase for a failed probe, as status, the API and the dashboard show it: "busy: too many connections". */
+export function probeErrorLabel(e: Pick<ProbeError, 'kind' | 'errno'>): string {
+  if (e.kind === 'busy') {
+    const what = e.errno !== undefined && Object.hasOwn(BUSY_ERRNOS, e.errno) ? BUSY_ERRNOS[e.errno] : undefined;
+    return what === undefined ? 'busy' : `busy: ${what}`;
+  }
+  return e.kind === 'shutdown' ? 'shutting down' : e.kind;
+}
 
 export function assessNode(obs: NodeObservation, options: HealthOptions = DEFAULT_HEALTH_OPTIONS): NodeHealth {
   const n = obs.node;

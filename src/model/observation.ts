@@ -4,12 +4,27 @@
 export type ProbeErrorKind =
   | 'refused' // TCP connection refused: nothing listens (process gone, or starting)
   | 'timeout' // connect, login or query did not finish within the hard timeout (frozen node)
+  | 'busy' // the server is up and answers, but turns the connection away: too many connections, account limits
+  | 'shutdown' // the server answered "shutdown in progress" (errno 1053): going away, or (MySQL/PXC) our session was killed
   | 'auth' // credentials rejected
   | 'tls' // TLS handshake or server identity check failed
   | 'unreachable' // no route, host down, DNS failure, reset during connect
   | 'protocol' // the server answered something that is not a usable reply
   | 'query' // a status query failed for a reason other than the above
   | 'unknown';
+
+/**
+ * MySQL / MariaDB errnos of a server that is up but turns a connection away, with the short phrase shown for
+ * them ("busy: too many connections"). None of them says anything about the process being gone.
+ */
+export const BUSY_ERRNOS: Readonly<Record<number, string>> = {
+  1040: 'too many connections', // ER_CON_COUNT_ERROR: max_connections (and the one extra SUPER slot) taken
+  1203: 'too many connections for the account', // ER_TOO_MANY_USER_CONNECTIONS: max_user_connections
+  1226: 'account resource limit reached', // ER_USER_LIMIT_REACHED: MAX_USER_CONNECTIONS / MAX_CONNECTIONS_PER_HOUR / ...
+};
+
+/** ER_SERVER_SHUTDOWN: "Server shutdown in progress". */
+export const SHUTDOWN_ERRNO = 1053;
 
 /** wsrep_local_state values (Galera's node state machine). */
 export const WSREP_STATE = {

@@ -4,6 +4,10 @@
 export const NODE_REASON = {
   PROBE_REFUSED: 'PROBE_REFUSED',
   PROBE_TIMEOUT: 'PROBE_TIMEOUT',
+  /** the server is up but turns connections away (too many connections, account limits) */
+  NODE_BUSY: 'NODE_BUSY',
+  /** the server answered "shutdown in progress" (errno 1053) */
+  NODE_SHUTTING_DOWN: 'NODE_SHUTTING_DOWN',
   PROBE_AUTH: 'PROBE_AUTH',
   PROBE_TLS: 'PROBE_TLS',
   PROBE_UNREACHABLE: 'PROBE_UNREACHABLE',

@@ -9,7 +9,13 @@ const err = (fields: Record<string, unknown>) => Object.assign(new Error(typeof 
 describe('classify-error', () => {
   const cases: [string, Record<string, unknown>, ProbePhase, string][] = [
     ['refused', { code: 'ECONNREFUSED', errno: -111 }, 'connect', 'refused'],
-    ['too many connections', { code: 'ER_CON_COUNT_ERROR', errno: 1040, sqlState: '08004' }, 'login', 'refused'],
+    // a server that turns a connection away is up: busy, never 'refused' (which fencing takes as proof of death)
+    ['too many connections', { code: 'ER_CON_COUNT_ERROR', errno: 1040, sqlState: '08004' }, 'login', 'busy'],
+    ['too many connections, sent before the greeting', { code: 'ER_CON_COUNT_ERROR', errno: 1040, fatal: true }, 'connect', 'busy'],
+    ['max_user_connections', { code: 'ER_TOO_MANY_USER_CONNECTIONS', errno: 1203, sqlState: '42000' }, 'login', 'busy'],
+    ['account resource limit', { code: 'ER_USER_LIMIT_REACHED', errno: 1226, sqlState: '42000' }, 'login', 'busy'],
+    ['shutdown in progress at login', { code: 'ER_SERVER_SHUTDOWN', errno: 1053, sqlState: '08S01' }, 'login', 'shutdown'],
+    ['shutdown in progress (or, on MySQL / PXC, our session was killed) on a query', { code: 'ER_SERVER_SHUTDOWN', errno: 1053, sqlState: '08S01', fatal: true }, 'status query', 'shutdown'],
     ['connect timeout', { code: 'ETIMEDOUT' }, 'login', 'timeout'],
     ['access denied', { code: 'ER_ACCESS_DENIED_ERROR', errno: 1045, sqlState: '28000' }, 'login', 'auth'],
     ['host not allowed', { code: 'ER_HOST_NOT_PRIVILEGED', errno: 1130, sqlState: 'HY000' }, 'login', 'auth'],
@@ -43,6 +49,20 @@ describe('classify-error', () => {
     const n = classifyError(err({ code: 'ECONNREFUSED', errno: -111, message: 'connect ECONNREFUSED 10.0.0.1:3306' }), target, 'connect');
     assert.equal(n.errno, undefined);
     assert.equal(n.code, 'ECONNREFUSED');
+  });
+
+  it('a busy server is named as busy, with what it ran out of; a shutting-down one as shutting down', () => {
+    const busy = classifyError(err({ code: 'ER_CON_COUNT_ERROR', errno: 1040, sqlState: '08004', sqlMessage: 'Too many connections' }), target, 'login');
+    assert.deepEqual(busy, {
+      kind: 'busy',
+      message: 'db1 (10.0.0.1:3306): busy: too many connections during login: Too many connections [ER_CON_COUNT_ERROR 1040]',
+      errno: 1040,
+      code: 'ER_CON_COUNT_ERROR',
+    });
+    const user = classifyError(err({ errno: 1203, sqlState: '42000', sqlMessage: "User w already has more than 'max_user_connections' active connections" }), target, 'login');
+    assert.match(user.message, /^db1 \(10\.0\.0\.1:3306\): busy: too many connections for the account during login: /);
+    const down = classifyError(err({ code: 'ER_SERVER_SHUTDOWN', errno: 1053, sqlMessage: 'Server shutdown in progress' }), target, 'status query');
+    assert.equal(down.message, 'db1 (10.0.0.1:3306): shutting down during status query: Server shutdown in progress [ER_SERVER_SHUTDOWN 1053]');
   });
 
   it('never shows the password, even if a driver message contained it', () => {

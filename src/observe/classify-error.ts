@@ -1,6 +1,7 @@
 // Every way a probe can fail, as a ProbeError: a stable kind, a sentence naming the node and
 // host:port and the phase it failed in, and the driver's code / MySQL errno. Never the password.
 import type { ProbeError, ProbeErrorKind } from '../model/observation.js';
+import { BUSY_ERRNOS, SHUTDOWN_ERRNO } from '../model/observation.js';
 
 /** What the probe was doing when it failed. */
 export type ProbePhase = 'connect' | 'login' | 'status query' | 'variables query' | 'table access check' | 'members query';
@@ -45,13 +46,12 @@ const AUTH_ERRNOS = new Set([
   3118, // ER_ACCOUNT_HAS_BEEN_LOCKED (MySQL / PXC)
   4151, // ER_ACCOUNT_HAS_BEEN_LOCKED (MariaDB)
 ]);
-/** errnos of a server that is up but turns connections away. */
-const BUSY_ERRNOS = new Set([
-  1040, // ER_CON_COUNT_ERROR: too many connections
-  1053, // ER_SERVER_SHUTDOWN
-  1203, // ER_TOO_MANY_USER_CONNECTIONS
-  1226, // ER_USER_LIMIT_REACHED
-]);
+
+/** A server that is up but turns the connection away (too many connections, account limits). */
+function isBusy(errno: number | undefined): boolean {
+  return errno !== undefined && Object.hasOwn(BUSY_ERRNOS, errno);
+}
+
 const PROTOCOL_PREFIXES = ['PROTOCOL_', 'HANDSHAKE_', 'ER_MALFORMED_PACKET'];
 
 function str(value: unknown): string | undefined {
@@ -67,7 +67,18 @@ export function classifyKind(err: unknown, phase: ProbePhase): ProbeErrorKind {
   const e = (err ?? {}) as DriverError;
   const code = str(e.code) ?? '';
   const errno = mysqlErrno(e);
-  if (REFUSED_CODES.has(code) || (errno !== undefined && BUSY_ERRNOS.has(errno))) return 'refused';
+  if (REFUSED_CODES.has(code)) return 'refused';
+  // a server that turns us away is up: busy is never 'refused' (which fencing takes as proof of death)
+  if (isBusy(errno)) return 'busy';
+  /*
+   * 1053 ER_SERVER_SHUTDOWN gets a kind of its own, 'shutdown', and is handled like a busy answer, never like a refused
+   * port. On MariaDB it means the server is going away, but the process is alive, answers, and leaves the group in
+   * order (its peers' next view drops it, and the membership cross-check acts on that at once): it is no proof that
+   * the process is gone, so fencing never takes it as evidence. On MySQL / PXC it is also what a session killed by
+   * `KILL <id>` receives (KILL_CONNECTION is ER_SERVER_SHUTDOWN there), so it does not even prove a shutdown. It
+   * therefore counts against retryDown like a timeout, and is shown as "shutting down".
+   */
+  if (errno === SHUTDOWN_ERRNO) return 'shutdown';
   if (TIMEOUT_CODES.has(code)) return 'timeout';
   if (TLS_CODES.has(code) || /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_)/.test(code) || e.library === 'SSL routines') return 'tls';
   if (UNREACHABLE_CODES.has(code)) return 'unreachable';
@@ -80,6 +91,8 @@ export function classifyKind(err: unknown, phase: ProbePhase): ProbeErrorKind {
 const WHAT: Record<ProbeErrorKind, string> = {
   refused: 'connection refused',
   timeout: 'timed out',
+  busy: 'busy',
+  shutdown: 'shutting down',
   auth: 'login rejected',
   tls: 'TLS failed',
   unreachable: 'unreachable',
@@ -105,7 +118,8 @@ export function classifyError(err: unknown, target: ProbeTarget, phase: ProbePha
   const errno = mysqlErrno(e);
   const detail = str(e.sqlMessage) ?? str(e.message) ?? String(err);
   const tag = [code, errno].filter((x) => x !== undefined).join(' ');
-  const message = redact(`${targetLabel(target)}: ${WHAT[kind]} during ${phase}: ${detail}${tag ? ` [${tag}]` : ''}`, secret);
+  const what = kind === 'busy' && errno !== undefined ? `busy: ${BUSY_ERRNOS[errno]}` : WHAT[kind];
+  const message = redact(`${targetLabel(target)}: ${what} during ${phase}: ${detail}${tag ? ` [${tag}]` : ''}`, secret);
   const out: ProbeError = { kind, message };
   if (errno !== undefined) out.errno = errno;
   if (code !== undefined) out.code = code;

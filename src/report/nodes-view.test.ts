@@ -24,8 +24,17 @@ void describe('nodesView', () => {
     const source = new FakeReportSource().record(buildTick({ seq: 1, epoch: 1, nodes: [{ name: 'db1', writer: 'writer' }, { name: 'db2', state: 'down' }] }));
     const db2 = nodesView(source)[1];
     assert.equal(db2?.observation?.status, null);
-    assert.deepEqual(db2?.observation?.error, { kind: 'refused', message: 'db2 (10.0.0.12:3306): connection refused', code: 'ECONNREFUSED' });
+    assert.deepEqual(db2?.observation?.error, { kind: 'refused', label: 'refused', message: 'db2 (10.0.0.12:3306): connection refused', code: 'ECONNREFUSED', errno: null });
     assert.equal(db2?.proxy, null);
+  });
+
+  void it('shows a busy node as busy, with what it ran out of and the errno', () => {
+    const source = new FakeReportSource().record(buildTick({ seq: 1, epoch: 1, nodes: [{ name: 'db1', writer: 'writer', state: 'busy' }, { name: 'db2' }] }));
+    const db1 = nodesView(source)[0];
+    assert.deepEqual(db1?.observation?.error, {
+      kind: 'busy', label: 'busy: too many connections', errno: 1040, code: 'ER_CON_COUNT_ERROR',
+      message: 'db1 (10.0.0.11:3306): busy: too many connections during login: Too many connections [ER_CON_COUNT_ERROR 1040]',
+    });
   });
 
   void it('copies only known fields: nothing else in a record reaches the API', () => {

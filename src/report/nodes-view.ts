@@ -1,5 +1,6 @@
 // The JSON of GET /api/nodes: per configured node, its decision and what the last probe saw. Every field
 // is copied by name, never spread, so that nothing new in a record (a credential, a DSN) leaks by accident.
+import { probeErrorLabel } from '../decide/node-health.js';
 import type { ConnectionAction, NodeDecision, ReaderRole, WriterRole } from '../model/decision.js';
 import type { NodeObservation, ProbeErrorKind } from '../model/observation.js';
 import type { Reason } from '../model/reasons.js';
@@ -32,7 +33,8 @@ export interface ObservationView {
   at: number;
   latencyMs: number;
   status: ObservedStatusView | null;
-  error: { kind: ProbeErrorKind; message: string; code: string | null } | null;
+  /** label: the short phrase shown for it ("busy: too many connections"); errno: the server's error number, if any */
+  error: { kind: ProbeErrorKind; label: string; message: string; code: string | null; errno: number | null } | null;
 }
 
 export interface PortStatsView {
@@ -92,7 +94,7 @@ export function observationView(o: NodeObservation | undefined): ObservationView
     at: o.at,
     latencyMs: o.latencyMs,
     status: statusView(o),
-    error: e === undefined ? null : { kind: e.kind, message: e.message, code: e.code ?? null },
+    error: e === undefined ? null : { kind: e.kind, label: probeErrorLabel(e), message: e.message, code: e.code ?? null, errno: e.errno ?? null },
   };
 }
 

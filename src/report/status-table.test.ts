@@ -47,6 +47,16 @@ describe('status table', () => {
     assert.ok(text.includes('  PROBE_TIMEOUT: db3 (10.0.0.1:3306): timeout'));
   });
 
+  it('a busy node shows what it ran out of, and its reason', () => {
+    const busy: NodeObservation = {
+      node: 'db4', host: '10.0.0.4', port: 3306, at: 1, latencyMs: 3,
+      error: { kind: 'busy', errno: 1040, code: 'ER_CON_COUNT_ERROR', message: 'db4 (10.0.0.4:3306): busy: too many connections during login: Too many connections [ER_CON_COUNT_ERROR 1040]' },
+    };
+    const text = renderStatusTable([row(busy)], 'cluster prod');
+    assert.match(text.split('\n')[3]!, /^db4 .* none +\(busy: too many connections\) +- .* NODE_BUSY$/);
+    assert.ok(text.includes('  NODE_BUSY: db4 (10.0.0.4:3306): busy: too many connections during login'));
+  });
+
   it('columns line up on the widest cell', () => {
     assert.equal(formatColumns([['a', 'bb', 'c'], ['ccc', 'd', 'e']]), 'a    bb  c\nccc  d   e');
   });

@@ -1,6 +1,7 @@
 // The table `galera-warden status` prints: one row per node with what a person needs to see at a
 // glance, then one line per reason. Pure: takes observations and their assessment, returns text.
 import type { NodeHealth } from '../decide/node-health.js';
+import { probeErrorLabel } from '../decide/node-health.js';
 import type { NodeObservation } from '../model/observation.js';
 
 export type RoleCandidate = 'writer' | 'reader' | 'none';
@@ -27,7 +28,7 @@ function cells(row: StatusRow): string[] {
   const reasons = row.health.reasons.map((r) => r.code).join(',') || '-';
   const ms = o.latencyMs < 10 ? o.latencyMs.toFixed(1) : String(Math.round(o.latencyMs));
   const head = [o.node, `${o.host}:${o.port}`, role];
-  if (!s) return [...head, `(${o.error?.kind ?? 'unknown'})`, '-', '-', '-', '-', '-', '-', '-', '-', ms, reasons];
+  if (!s) return [...head, `(${o.error ? probeErrorLabel(o.error) : 'unknown'})`, '-', '-', '-', '-', '-', '-', '-', '-', ms, reasons];
   return [
     ...head,
     s.localStateComment || String(s.localState),

@@ -78,7 +78,10 @@ export const DASHBOARD_JS = String.raw`'use strict';
       var o = n.observation;
       var state = !o ? el('span', 'muted', 'not observed')
         : o.status ? el('span', 'badge ' + (o.status.localState === 4 ? 'ok' : 'warn'), o.status.localStateComment || String(o.status.localState))
-        : el('span', 'badge bad', o.error ? 'probe ' + o.error.kind : 'unknown');
+        : !o.error ? el('span', 'badge bad', 'unknown')
+        // busy / shutting down: alive and answering, but turning connections away ("busy: too many connections")
+        : o.error.kind === 'busy' || o.error.kind === 'shutdown' ? el('span', 'badge warn', o.error.label)
+        : el('span', 'badge bad', 'probe ' + o.error.label);
       var primary = o && o.status ? yesNo(o.status.clusterStatus === 'Primary', 'Primary', o.status.clusterStatus) : el('span', 'muted', '-');
       var s = sessionsOf(n);
       var sessions = el('td', 'num', s ? String(s.total) : '-');

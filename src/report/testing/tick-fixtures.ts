@@ -16,8 +16,8 @@ import type { ApplyOutcome, TickRecord } from '../../model/tick.js';
 export const T0 = Date.UTC(2025, 0, 15, 9, 30, 0);
 export const STATE_UUID = 'b6c5a8f2-0000-11f1-8000-000000000001';
 
-/** synced: a healthy Primary member; donor: Donor/Desynced; non-primary: lost quorum; down: probe refused. */
-export type NodeState = 'synced' | 'donor' | 'non-primary' | 'down';
+/** synced: a healthy Primary member; donor: Donor/Desynced; non-primary: lost quorum; down: probe refused; busy: too many connections. */
+export type NodeState = 'synced' | 'donor' | 'non-primary' | 'down' | 'busy';
 
 export interface NodeSpec {
   name: string;
@@ -51,9 +51,10 @@ const STATE_REASON: Record<NodeState, Reason | undefined> = {
   donor: { code: 'DONOR', message: 'is a donor for a state transfer' },
   'non-primary': { code: 'NOT_PRIMARY', message: 'reports wsrep_cluster_status non-Primary' },
   down: { code: 'PROBE_REFUSED', message: 'refused the connection' },
+  busy: { code: 'NODE_BUSY', message: 'busy: too many connections' },
 };
 
-export function nodeStatus(state: Exclude<NodeState, 'down'>, index: number, overrides: Partial<NodeStatus> = {}): NodeStatus {
+export function nodeStatus(state: Exclude<NodeState, 'down' | 'busy'>, index: number, overrides: Partial<NodeStatus> = {}): NodeStatus {
   const primary = state !== 'non-primary';
   return {
     localState: state === 'donor' ? 2 : state === 'synced' ? 4 : 0,
@@ -95,11 +96,20 @@ export function nodeObservation(spec: NodeSpec, index: number, at: number): Node
       error: { kind: 'refused', message: `${spec.name} (${host}:${port}): connection refused`, code: 'ECONNREFUSED' },
     };
   }
+  if (state === 'busy') {
+    return {
+      ...base,
+      error: {
+        kind: 'busy', errno: 1040, code: 'ER_CON_COUNT_ERROR',
+        message: `${spec.name} (${host}:${port}): busy: too many connections during login: Too many connections [ER_CON_COUNT_ERROR 1040]`,
+      },
+    };
+  }
   return { ...base, status: nodeStatus(state, index, spec.status) };
 }
 
 function parkedRole(state: NodeState): 'offline_soft' | 'offline_hard' | 'maintenance' {
-  if (state === 'donor') return 'offline_soft';
+  if (state === 'donor' || state === 'busy') return 'offline_soft';
   return state === 'non-primary' ? 'maintenance' : 'offline_hard';
 }
 
