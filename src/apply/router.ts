@@ -11,6 +11,11 @@ export interface RouterAdapter {
    * error naming the router. Never leaves a half-applied change that routes writes to two nodes.
    */
   apply(desired: DesiredRouting): Promise<ApplyOutcome>;
+  /**
+   * The writers the router routes to now (node names), or null when it cannot tell; read before the first
+   * decision of a cold start, to adopt a healthy writer instead of electing one by weight. Optional.
+   */
+  currentWriters?(): Promise<string[] | null>;
   /** graceful: stop accepting, let work finish */
   close(): Promise<void>;
   /** abrupt: drop everything now */

@@ -36,7 +36,7 @@ describe('ProxySqlAdapter failure handling', () => {
     const out = await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }));
     assert.equal(out.ok, false);
     assert.equal(out.error?.code, 'E_PROXYSQL_VERIFY');
-    assert.match(out.error.message, /runtime_mysql_servers does not match/);
+    assert.match(out.error.message, /runtime_mysql_servers differs from what was loaded in \d+ row\(s\): hg 100: /);
     admin.loadIgnored = false;
     const again = await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }));
     assert.deepEqual([again.ok, again.changed], [true, true], 'memory already matches: the next apply only loads');

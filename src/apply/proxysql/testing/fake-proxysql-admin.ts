@@ -71,6 +71,8 @@ export class FakeProxySqlAdmin {
   readonly queries: string[] = [];
   /** LOAD ... TO RUNTIME is answered OK but does nothing while this is set */
   loadIgnored = false;
+  /** servers ("host:port") with connections in use: kept in runtime as OFFLINE_HARD when removed */
+  readonly busyServers = new Set<string>();
   /** delay before every answer, ms */
   delayMs = 0;
   connections = 0;
@@ -82,7 +84,7 @@ export class FakeProxySqlAdmin {
   private constructor(options: FakeAdminOptions) {
     this.#user = options.user ?? 'admin';
     this.#password = options.password ?? 'admin';
-    this.store = new AdminStore({ onLoadToRuntime: () => !this.loadIgnored });
+    this.store = new AdminStore({ onLoadToRuntime: () => !this.loadIgnored, busyServers: () => this.busyServers });
     // the monitor account ProxySQL checks backends with (and pxcScheduler, and galera-warden, probe them with)
     for (const layer of ['memory', 'runtime', 'disk'] as const) {
       this.store.insert(layer, 'global_variables', { variable_name: 'mysql-monitor_username', variable_value: options.monitorUser ?? 'monitor' });
