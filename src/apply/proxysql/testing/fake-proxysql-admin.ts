@@ -63,6 +63,12 @@ const column = (name: string) => ({
   characterSet: 33, columnLength: 1024, columnType: 253, flags: 0, decimals: 0,
 });
 
+/**
+ * ProxySQL's admin sends text as stored (4-byte UTF-8 for an emoji) under charset 33 (utf8mb3), which a client
+ * decodes as CESU-8: each byte of a 4-byte character becomes a replacement character (measured with mysql2).
+ */
+const utf8mb3 = (v: string | null): string | null => (v === null ? v : v.replace(/[\u{10000}-\u{10FFFF}]/gu, '\uFFFD'.repeat(4)));
+
 export class FakeProxySqlAdmin {
   readonly store: AdminStore;
   mode: AdminMode = 'answer';
@@ -216,7 +222,7 @@ export class FakeProxySqlAdmin {
       if (result.kind === 'ok') conn.writeOk({ affectedRows: result.affectedRows });
       else {
         conn.writeColumns(result.columns.map(column));
-        for (const r of result.rows) conn.writeTextRow(r);
+        for (const r of result.rows) conn.writeTextRow(r.map(utf8mb3));
         conn.writeEof();
       }
     });
