@@ -36,6 +36,8 @@ describe('cold start (no state file): adopt what ProxySQL routes by', () => {
   it('nothing routed yet (a fresh installation): no adoption, elect by weight', () => {
     assert.equal(adoptedState({ writers: [], parked: [], empty: true }, names, at), null);
     assert.deepEqual(adoptedState({ writers: ['gone:1'], parked: [], empty: false }, names, at)?.writer.nodes, []);
+    assert.deepEqual(adoptedState({ writers: ['node2', 'node3'], parked: [], empty: false }, names, at)?.writer.nodes, [], 'two ONLINE writers under a single writer: elect');
+    assert.deepEqual(adoptedState({ writers: ['node2', 'node3'], parked: [], empty: false }, names, at, 2)?.writer.nodes, ['node2', 'node3']);
   });
 });
 

@@ -18,12 +18,15 @@ export interface CurrentRouting {
  * The state a cold start decides from: the writers ONLINE in ProxySQL's writer hostgroup are the writers of the
  * "previous tick" (decide() keeps a writer while it is eligible, and elects another when it is not); parked nodes
  * were last seen unhealthy now, so they re-enter only after retryUp observations and the hold time. Null when
- * ProxySQL routes nothing yet (a fresh installation: elect by weight).
+ * ProxySQL routes nothing yet (a fresh installation: elect by weight). More ONLINE writers than `writerLimit`
+ * are no writer to adopt (elect by weight).
  */
-export function adoptedState(current: CurrentRouting, nodes: readonly string[], now: number): DecideState | null {
+export function adoptedState(current: CurrentRouting, nodes: readonly string[], now: number, writerLimit = 1): DecideState | null {
   if (current.empty) return null;
   const known = new Set(nodes);
-  const writers = current.writers.filter((w) => known.has(w));
+  const online = current.writers.filter((w) => known.has(w));
+  // more writers ONLINE than allowed (seed 000's example lists every node in hgW): nothing to adopt, elect
+  const writers = online.length <= writerLimit ? online : [];
   const tracks: Record<string, NodeTrack> = {};
   for (const name of [...current.parked].filter((p) => known.has(p) && !writers.includes(p)).sort()) {
     tracks[name] = {

@@ -156,7 +156,7 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
       if (previous === null) {
         // cold start: adopt what ProxySQL routes by instead of electing by weight
         const current = await adapter.snapshot();
-        previous = adoptedState(current, nodes.map((n) => n.name), now());
+        previous = adoptedState(current, nodes.map((n) => n.name), now(), s.decide.singlePrimary ? 1 : Math.max(1, s.decide.maxNumWriters));
         if (previous) o.log('info', `no state file ${stateFilePath(s)}: cold start adopting the writer ONLINE in hostgroup ${s.cluster.hgW} (${current.writers.join(', ') || 'none'}) while it is eligible; parked: ${current.parked.join(', ') || 'none'}`);
       }
       const decision = decide({ observation, previous, config: { ...s.decide, nodes }, now: now() });
