@@ -147,7 +147,7 @@ for (const kind of TARGETS) {
       const row = (await admin!.sql('SELECT * FROM runtime_scheduler'))[0]!;
       assert.equal(row.arg4, '--deadline-ms=2800');
       // the row as ProxySQL would exec it: filename arg1 .. arg5
-      const run = await runScript(row.arg1!, [row.arg2!, row.arg3!, row.arg4!]);
+      const run = await runScript(row.arg1!, [row.arg2!, row.arg3!, row.arg4]);
       assert.equal(statusOf(run), 'applied', run.stdout + run.stderr);
       assert.equal((await admin!.sql('SELECT id FROM disk.scheduler')).length, 1);
     });
