@@ -66,6 +66,14 @@ export function routerContract(implementation: string, setup: () => Promise<Rout
       assert.deepEqual(sorted(await h.actual()), { writers: [a], readers: [a, b, c] });
     });
 
+    it('names the current writers when it can tell (optional currentWriters())', async (t) => {
+      if (!h.adapter.currentWriters) {
+        t.skip(`${implementation} does not implement currentWriters()`);
+        return;
+      }
+      assert.deepEqual(await h.adapter.currentWriters(), [names[0]]);
+    });
+
     it('changes nothing when nothing changed', async () => {
       const [a, b, c] = names as [string, string, string];
       const out = await h.adapter.apply(routing(h.nodes, { writers: [a], readers: [a, b, c] }));

@@ -29,8 +29,30 @@ function option(args: readonly string[], name: string): string | undefined {
   return a?.slice(name.length + 3);
 }
 
+export const SCHEDULER_HELP = `Usage: galera-warden scheduler --configfile=config.toml [--configpath=DIR] [--deadline-ms=N] [--once]
+       galera-warden-scheduler (the same, as a program for ProxySQL's scheduler table)
+
+One observe -> decide -> apply run against ProxySQL (a pxcScheduler drop-in): reads the pxcScheduler-style
+config, takes the lock file (and with clustered = true the ProxySQL-cluster lock), probes the Galera nodes
+listed in the 8000+HG configuration hostgroups, moves the writer and reader hostgroups, saves its state.
+
+Options:
+  --configfile=FILE   the config file (pxcScheduler's config.toml format)
+  --configpath=DIR    the folder of the config file
+  --deadline-ms=N     the run ends by N ms after the process started (default: checkTimeOut + 1000)
+  --once              one run even with [global] daemonize = true
+  -h, --help          this help
+
+Exit status: 0 done (or another run / another ProxySQL node holds the lock), 1 the run failed, 2 bad config.
+Set up the configuration rows and the scheduler row with: galera-warden proxysql install --help
+`;
+
 /** Runs the scheduler command with pxcScheduler-style arguments; resolves with the exit status. */
 export async function schedulerMain(args: readonly string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(SCHEDULER_HELP);
+    return 0;
+  }
   const { configFileFromArgs, parsePxcSchedulerConfig } = await import('../config/pxc-scheduler-config.js');
   let settings: PxcSchedulerSettings;
   try {
@@ -57,8 +79,10 @@ export async function schedulerMain(args: readonly string[]): Promise<number> {
   const { runScheduler } = await import('../coordinate/scheduler-run.js');
   // ms from process start until everything a run needs is loaded
   const loadMs = Math.round(performance.now() * 10) / 10;
-  const once = async () => {
-    const r = await runScheduler({ settings, deadlineMs, log });
+  // the deadline counts from the process start (performance.timeOrigin), Node's own start-up included
+  const startedAt = performance.timeOrigin;
+  const once = async (first: boolean) => {
+    const r = await runScheduler({ settings, deadlineMs, log, ...(first ? { startedAt } : {}) });
     const level = r.exitCode === 0 ? 'info' : 'error';
     log(level, r.message, { status: r.status, ms: Math.round(r.durationMs), ...(r.error ? { code: r.error.code } : {}), ...(settings.log.performance ? { loadMs, steps: r.steps } : {}) });
     return r.exitCode;
@@ -66,17 +90,19 @@ export async function schedulerMain(args: readonly string[]): Promise<number> {
   if (!settings.run.daemonize || args.includes('--once')) {
     // the last resort: whatever is stuck, this process is gone soon after its deadline
     setTimeout(() => {
-      log('error', `scheduler run still alive ${deadlineMs + 1000} ms after its start: exiting`, { code: 'E_DEADLINE' });
+      log('error', `scheduler run still alive ${deadlineMs + 100} ms after the process started: exiting`, { code: 'E_DEADLINE' });
       process.exit(1);
-    }, deadlineMs + 1000).unref();
-    return once();
+    }, Math.max(1, deadlineMs + 100 - performance.now())).unref();
+    return once(true);
   }
   let stop = false;
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => { stop = true; });
   log('info', 'daemon mode: one run every daemonInterval', { intervalMs: settings.run.intervalMs });
+  let first = true;
   while (!stop) {
     const started = Date.now();
-    await once();
+    await once(first);
+    first = false;
     const wait = Math.max(0, settings.run.intervalMs - (Date.now() - started));
     await new Promise((r) => setTimeout(r, wait));
   }

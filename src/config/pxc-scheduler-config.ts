@@ -176,6 +176,7 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
   const target = String(gl.logTarget).toLowerCase();
   if (target !== 'stdout' && target !== 'file') problems.push(`global.logTarget: expected "stdout" or "file", got ${JSON.stringify(gl.logTarget)}`);
   if (target === 'file' && !s(gl.logFile)) problems.push('global.logFile: is required when logTarget = "file"');
+  for (const c of hostgroupClashes({ hgW: pc.hgW, hgR: pc.hgR, bckHgW: pc.bckHgW, bckHgR: pc.bckHgR }, 'pxccluster')) problems.push(c);
   if (problems.length > 0) fail(problems);
 
   const dir = path.dirname(abs);
@@ -231,4 +232,28 @@ export function configFileFromArgs(args: readonly string[]): string {
   if (!file) throw new ConfigError('no config file: pass --configfile=config.toml [--configpath=DIR] (pxcScheduler\'s arguments)');
   const dir = value('configpath');
   return dir ? path.resolve(dir, file) : path.resolve(file);
+}
+
+/**
+ * The hostgroups must all differ: the writer and reader groups, their configuration groups (default +8000) and
+ * their maintenance groups (+9000). The same group for writers and readers would put every node ONLINE in the
+ * writer group. One line per clash, naming both keys.
+ */
+export function hostgroupClashes(g: { hgW?: unknown; hgR?: unknown; bckHgW?: unknown; bckHgR?: unknown }, section: string): string[] {
+  if (typeof g.hgW !== 'number' || typeof g.hgR !== 'number') return [];
+  const given = (v: unknown, dflt: number): number => (typeof v === 'number' && v >= 0 ? v : dflt);
+  const groups: [string, number][] = [
+    [`${section}.hgW`, g.hgW], [`${section}.hgR`, g.hgR],
+    [`${section}.bckHgW`, given(g.bckHgW, g.hgW + 8000)], [`${section}.bckHgR`, given(g.bckHgR, g.hgR + 8000)],
+    [`${section}.hgW + 9000 (maintenance)`, g.hgW + 9000], [`${section}.hgR + 9000 (maintenance)`, g.hgR + 9000],
+  ];
+  const out: string[] = [];
+  for (let i = 0; i < groups.length; i++) {
+    for (let j = i + 1; j < groups.length; j++) {
+      const [a, x] = groups[i]!;
+      const [b, y] = groups[j]!;
+      if (x === y) out.push(`${a} and ${b}: both are hostgroup ${x}; the writer, reader, configuration and maintenance hostgroups must all differ`);
+    }
+  }
+  return out;
 }

@@ -17,6 +17,7 @@ import { probeCluster } from '../observe/probe-cluster.js';
 import type { ProbeOptions } from '../observe/probe-options.js';
 import { StateFile } from '../runtime/state-file.js';
 import { LockFile } from './lock-file.js';
+import { adoptedState, parseProbeMemo, skipSlowProbes } from './cold-start.js';
 import { acquireClusterLock } from './proxysql-cluster-lock.js';
 
 export interface SchedulerRunOptions {
@@ -25,6 +26,8 @@ export interface SchedulerRunOptions {
   deadlineMs: number;
   log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
   now?: () => number;
+  /** epoch ms the deadline counts from (the process start: performance.timeOrigin); default: now */
+  startedAt?: number;
 }
 
 export type SchedulerRunStatus = 'applied' | 'unchanged' | 'locked' | 'not-cluster-holder' | 'failed';
@@ -53,6 +56,25 @@ export function stateFilePath(s: PxcSchedulerSettings): string {
   return path.join(s.run.lockDir, `galera-warden_${runKey(s)}.state.json`);
 }
 
+/** The previous run's probes (for pxcScheduler's skip of a node slower than checkTimeOut). */
+export function probeMemoPath(s: PxcSchedulerSettings): string {
+  return path.join(s.run.lockDir, `galera-warden_${runKey(s)}.probes.json`);
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
 class DeadlineError extends Error {
   readonly code = 'E_DEADLINE';
 }
@@ -60,7 +82,8 @@ class DeadlineError extends Error {
 export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRunResult> {
   const now = o.now ?? Date.now;
   const started = now();
-  const deadline = started + o.deadlineMs;
+  // counted from the process start when given: Node's own start-up is part of the run's time
+  const deadline = Math.min(started, o.startedAt ?? started) + o.deadlineMs;
   const s = o.settings;
   const steps: Record<string, number> = {};
   let mark = performance.now();
@@ -106,10 +129,11 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
       const vars = await client.query("SELECT variable_name, variable_value FROM runtime_global_variables WHERE variable_name IN ('mysql-monitor_username','mysql-monitor_password')");
       const v = Object.fromEntries(vars.map((r) => [r.variable_name ?? '', r.variable_value ?? '']));
       const session = client;
+      const groups = hostgroups(s.cluster.hgW, s.cluster.hgR, s.cluster.bckHgW, s.cluster.bckHgR);
       const adapter = new ProxySqlAdapter({
-        admin, groups: hostgroups(s.cluster.hgW, s.cluster.hgR, s.cluster.bckHgW, s.cluster.bckHgR),
+        admin, groups,
         saveToDisk: s.proxysql.saveToDisk, applyTimeoutMs: Math.max(1, deadline - now()), keepAlive: true,
-        connect: async () => session,
+        connect: async () => session, warn: (m) => o.log('warn', m),
       });
       const nodes = await adapter.readTopology();
       timed('topology');
@@ -122,20 +146,36 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
         ...(s.probe.tls ? { tls: { ...readTls(s.probe.tls), verifyCertificate: true, verifyIdentity: false } } : {}),
       };
       step = `probing ${nodes.map((n) => n.name).join(', ')}`;
-      const observation = await probeCluster(nodes, probe);
+      const probed = await probeCluster(nodes, probe);
+      const skip = skipSlowProbes(probed, parseProbeMemo(readText(probeMemoPath(s))), s.decide.maxObservationAgeMs);
+      for (const n of skip.skipped) o.log('warn', `${n}: probe slower than checkTimeOut (${probe.timeoutMs} ms): node skipped for this run, judged on the previous run's observation`, { node: n });
+      const observation = skip.observation;
       timed('probe');
       const state = new StateFile(stateFilePath(s), (m) => o.log('warn', m));
-      const decision = decide({ observation, previous: state.load(), config: { ...s.decide, nodes }, now: now() });
+      let previous = state.load();
+      if (previous === null) {
+        // cold start: adopt what ProxySQL routes by instead of electing by weight
+        const current = await adapter.snapshot();
+        previous = adoptedState(current, nodes.map((n) => n.name), now(), s.decide.singlePrimary ? 1 : Math.max(1, s.decide.maxNumWriters));
+        if (previous) o.log('info', `no state file ${stateFilePath(s)}: cold start adopting the writer ONLINE in hostgroup ${s.cluster.hgW} (${current.writers.join(', ') || 'none'}) while it is eligible; parked: ${current.parked.join(', ') || 'none'}`);
+      }
+      const decision = decide({ observation, previous, config: { ...s.decide, nodes }, now: now() });
       timed('decide');
       for (const c of decision.changes) o.log('info', c.message, { node: c.node, pool: c.pool, reasons: c.reasons });
       step = `applying to ${where}`;
       const applied = await adapter.apply(decision.desired);
       timed('apply');
+      // saved whatever the apply's outcome, as the daemon does: the hysteresis and the sticky writer must not
+      // depend on whether ProxySQL took the change (an apply that failed is retried by the next run)
+      try {
+        state.save(decision.next);
+        writeAtomic(probeMemoPath(s), JSON.stringify(skip.memo));
+      } catch (err) {
+        o.log('error', `could not save the decision state ${stateFilePath(s)}: ${(err as Error).message}`);
+      }
       if (!applied.ok) {
         return done({ status: 'failed', exitCode: 1, message: applied.error?.message ?? 'apply failed', decision, applied, ...(applied.error ? { error: applied.error } : {}) });
       }
-      // the state moves on only once ProxySQL routes as decided
-      state.save(decision.next);
       return done({
         status: applied.changed ? 'applied' : 'unchanged', exitCode: 0, decision, applied,
         message: applied.changed ? applied.actions.join('; ') : `no change (writers ${decision.desired.writers.join(', ') || 'none'})`,

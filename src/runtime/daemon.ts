@@ -81,6 +81,10 @@ export class Daemon {
         saveToDisk: ps.saveToDisk,
         applyTimeoutMs: ps.applyTimeoutMs,
         keepAlive: true,
+        nodes: config.nodes,
+        warn: (m) => log.warn(m),
+        // the ProxySQL-cluster lock of scheduler mode (same key): one writing warden per ProxySQL cluster
+        ...(ps.clustered ? { clusterLock: { key: `${ps.clusterId}_${ps.hgW}_${ps.hgR}`, timeoutMs: ps.lockClusterTimeoutMs } } : {}),
       });
       routers.push(this.proxysql);
     }

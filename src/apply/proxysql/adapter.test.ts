@@ -36,7 +36,7 @@ describe('ProxySqlAdapter failure handling', () => {
     const out = await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }));
     assert.equal(out.ok, false);
     assert.equal(out.error?.code, 'E_PROXYSQL_VERIFY');
-    assert.match(out.error.message, /runtime_mysql_servers does not match/);
+    assert.match(out.error.message, /runtime_mysql_servers differs from what was loaded in \d+ row\(s\): hg 100: /);
     admin.loadIgnored = false;
     const again = await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }));
     assert.deepEqual([again.ok, again.changed], [true, true], 'memory already matches: the next apply only loads');
@@ -79,5 +79,51 @@ describe('ProxySqlAdapter failure handling', () => {
     assert.deepEqual(admin.table('disk.mysql_servers').filter((r) => r.hostgroup_id === '100').map((r) => r.hostname), ['192.168.4.233']);
     assert.ok(admin.queries.every((q) => !q.includes(';')), 'one statement per call');
     await a.close();
+  });
+
+  it('a silent admin (accepts TCP, never greets: a SIGSTOPped ProxySQL) is E_PROXYSQL_TIMEOUT, not a connect error', async () => {
+    admin.mode = 'silent';
+    const a = make({ admin: { host: admin.host, port: admin.port, user: 'admin', password: 'admin', connectTimeoutMs: 300 } });
+    const out = await a.apply(routing(nodes, { writers: [B], readers: [A, B, C] }));
+    assert.equal(out.error?.code, 'E_PROXYSQL_TIMEOUT', out.error?.message);
+    assert.match(out.error.message, new RegExp(`127\\.0\\.0\\.1:${admin.port}`));
+    await a.destroy();
+  });
+
+  it('currentWriters() names the nodes ONLINE in hgW (configured names when given); snapshot() lists the parked ones', async () => {
+    const a = make({ nodes: nodes.map((n, i) => ({ ...n, name: `db${i + 1}` })) });
+    assert.equal((await a.apply(routing(nodes, { writers: [B], readers: [A, B], maintenance: [C] }))).ok, true);
+    assert.deepEqual(await a.currentWriters(), ['db2']);
+    assert.deepEqual(await a.snapshot(), { writers: ['db2'], parked: ['db3'], empty: false });
+    admin.mode = 'silent';
+    const b = make({ admin: { host: admin.host, port: admin.port, user: 'admin', password: 'admin', connectTimeoutMs: 200 } });
+    assert.equal(await b.currentWriters(), null, 'cannot tell: null');
+    await a.destroy();
+    await b.destroy();
+  });
+
+  it('a template comment with a 4-byte character: the apply works, the managed rows leave it out, a warning names the row', async () => {
+    admin.exec("UPDATE mysql_servers SET comment='main \u{1F600} writer' WHERE hostgroup_id=8100 AND hostname='192.168.4.22'", 'LOAD MYSQL SERVERS TO RUNTIME');
+    const warnings: string[] = [];
+    const a = make({ warn: (m) => warnings.push(m) });
+    const out = await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }));
+    assert.equal(out.ok, true, out.error?.message);
+    assert.equal(admin.table('runtime_mysql_servers').find((r) => r.hostgroup_id === '100')!.comment, 'main  writer');
+    assert.ok(warnings.some((w) => /hg 8100 192\.168\.4\.22:3306: the comment holds a 4-byte character/.test(w)), warnings.join('\n'));
+    const again = await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }));
+    assert.equal(again.changed, false, 'stable: no rewrite on the next apply');
+    await a.destroy();
+  });
+
+  it('warns about ProxySQL\'s own monitors over the same hostgroups and about query retries', async () => {
+    admin.exec('INSERT INTO global_variables (variable_name,variable_value) VALUES (\'mysql-query_retries_on_failure\',\'1\')', 'LOAD MYSQL VARIABLES TO RUNTIME',
+      'INSERT INTO mysql_replication_hostgroups (writer_hostgroup,reader_hostgroup) VALUES (100,101)', 'LOAD MYSQL SERVERS TO RUNTIME');
+    const warnings: string[] = [];
+    const a = make({ warn: (m) => warnings.push(m) });
+    await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }));
+    assert.ok(warnings.some((w) => /mysql_replication_hostgroups row \(writer_hostgroup=100, reader_hostgroup=101\) covers/.test(w)), warnings.join('\n'));
+    assert.ok(warnings.some((w) => /mysql-query_retries_on_failure=1/.test(w)));
+    admin.exec('DELETE FROM mysql_replication_hostgroups', 'DELETE FROM global_variables WHERE variable_name=\'mysql-query_retries_on_failure\'', 'LOAD MYSQL SERVERS TO RUNTIME', 'LOAD MYSQL VARIABLES TO RUNTIME');
+    await a.destroy();
   });
 });

@@ -8,9 +8,11 @@ import type { ApplyOutcome } from '../../model/tick.js';
 import type { RouterAdapter } from '../router.js';
 import type { AdminClientOptions } from './admin-client.js';
 import { AdminClient, ProxySqlError, int } from './admin-client.js';
-import { compareRows, insertStatement, planServers } from './plan.js';
+import { acquireClusterLock } from '../../coordinate/proxysql-cluster-lock.js';
+import { monitorConflicts } from './monitor-conflicts.js';
+import { commentWarnings, compareRows, insertStatement, planServers } from './plan.js';
 import type { Hostgroups, ServerRow } from './servers.js';
-import { SERVER_COLUMNS, managedGroups, parseServerRow, readGroups, topologyOf } from './servers.js';
+import { SERVER_COLUMNS, addressOf, maintenanceOf, managedGroups, parseServerRow, readGroups, topologyOf } from './servers.js';
 
 export interface ProxySqlAdapterOptions {
   admin: AdminClientOptions;
@@ -23,12 +25,34 @@ export interface ProxySqlAdapterOptions {
   connect?: (o: AdminClientOptions) => Promise<AdminClient>;
   /** keep the admin session open between applies (daemon mode) */
   keepAlive?: boolean;
+  /** the configured nodes, to name the current writers (default: "host:port", as in scheduler mode) */
+  nodes?: readonly { name: string; host: string; port: number }[];
+  /** warnings that do not stop an apply (a template comment that cannot be copied) */
+  warn?: (msg: string) => void;
+  /**
+   * several ProxySQL nodes, one warden each (daemon mode): only the holder of the ProxySQL-cluster lock writes
+   * (the lock of scheduler mode, same key); the others apply nothing and say so once
+   */
+  clusterLock?: { key: string; timeoutMs: number };
+}
+
+/** What ProxySQL routes by now, for a cold start: the writers and the nodes it keeps parked. */
+export interface RoutingSnapshot {
+  /** ONLINE in the writer hostgroup */
+  writers: string[];
+  /** in a maintenance group (9000+hg), or OFFLINE_SOFT / OFFLINE_HARD in the writer or reader hostgroup */
+  parked: string[];
+  /** every managed group is empty (a fresh installation: nothing to adopt) */
+  empty: boolean;
 }
 
 export class ProxySqlAdapter implements RouterAdapter {
   readonly name = 'proxysql';
   #client: AdminClient | undefined;
   #closed = false;
+  /** the last cluster-lock verdict, to log changes only */
+  #holder: string | undefined;
+  #checkedMonitors = false;
 
   constructor(private readonly o: ProxySqlAdapterOptions) {
     if (!Number.isInteger(o.groups.writer) || !Number.isInteger(o.groups.reader)) throw new TypeError('hostgroups must be integers');
@@ -87,6 +111,32 @@ export class ProxySqlAdapter implements RouterAdapter {
     }
   }
 
+  #name(r: ServerRow): string {
+    const n = this.o.nodes?.find((x) => x.host === r.hostname && x.port === r.port);
+    return n ? n.name : addressOf(r);
+  }
+
+  /** The routing ProxySQL holds in its runtime now (writer hostgroup ONLINE rows, parked nodes). */
+  async snapshot(): Promise<RoutingSnapshot> {
+    const rows = await this.actual();
+    const g = this.o.groups;
+    const managed = rows.filter((r) => managedGroups(g).includes(r.hostgroup));
+    const writers = managed.filter((r) => r.hostgroup === g.writer && r.status === 'ONLINE').map((r) => this.#name(r));
+    const parked = managed.filter((r) => r.hostgroup === maintenanceOf(g.writer) || r.hostgroup === maintenanceOf(g.reader) || r.status === 'OFFLINE_SOFT' || r.status === 'OFFLINE_HARD')
+      .map((r) => this.#name(r));
+    const sort = (a: string[]) => [...new Set(a)].sort();
+    return { writers: sort(writers), parked: sort(parked).filter((p) => !writers.includes(p)), empty: managed.length === 0 };
+  }
+
+  /** The writers ProxySQL routes to now (node names), or null when the admin interface cannot tell. */
+  async currentWriters(): Promise<string[] | null> {
+    try {
+      return (await this.snapshot()).writers;
+    } catch {
+      return null;
+    }
+  }
+
   async apply(desired: DesiredRouting): Promise<ApplyOutcome> {
     const started = performance.now();
     const deadline = Date.now() + (this.o.applyTimeoutMs ?? 5000);
@@ -97,9 +147,18 @@ export class ProxySqlAdapter implements RouterAdapter {
     let actions: string[] = [];
     try {
       client = await this.#session(deadline);
+      if (this.o.clusterLock && !(await this.#lockHeld(client))) {
+        await this.#done(true);
+        return outcome({ ok: true, changed: false, actions: [] });
+      }
+      if (!this.#checkedMonitors) {
+        this.#checkedMonitors = true;
+        for (const w of await monitorConflicts(client, this.o.groups)) this.o.warn?.(w);
+      }
       before = await this.#rows(client, 'mysql_servers');
       const runtime = await this.#rows(client, 'runtime_mysql_servers');
       const plan = planServers(before, runtime, desired, this.o.groups);
+      for (const w of commentWarnings(before, this.o.groups)) this.o.warn?.(`ProxySQL ${client.address}: ${w}`);
       actions = plan.actions;
       if (plan.noop) {
         await this.#done(true);
@@ -114,7 +173,7 @@ export class ProxySqlAdapter implements RouterAdapter {
       if (this.o.saveToDisk) await client.query('SAVE MYSQL SERVERS TO DISK');
       // LOAD always answers OK: only the runtime table tells whether it took
       const mismatch = compareRows(await this.#rows(client, 'runtime_mysql_servers'), plan.target, this.o.groups, true);
-      if (mismatch.length > 0) throw new ProxySqlError('E_PROXYSQL_VERIFY', `ProxySQL ${client.address}: runtime_mysql_servers does not match after LOAD MYSQL SERVERS TO RUNTIME: ${mismatch.join('; ')}`);
+      if (mismatch.length > 0) throw new ProxySqlError('E_PROXYSQL_VERIFY', `ProxySQL ${client.address}: after LOAD MYSQL SERVERS TO RUNTIME, runtime_mysql_servers differs from what was loaded in ${mismatch.length} row(s): ${mismatch.join('; ')}`);
       await this.#done(true);
       return outcome({ ok: true, changed: true, actions });
     } catch (err) {
@@ -123,6 +182,20 @@ export class ProxySqlAdapter implements RouterAdapter {
       await this.#done(false);
       return outcome({ ok: false, changed: false, actions, error: { code: e.code, message: e.message } });
     }
+  }
+
+  async #lockHeld(client: AdminClient): Promise<boolean> {
+    const l = this.o.clusterLock!;
+    const lock = await acquireClusterLock({
+      local: client, self: { host: this.o.admin.host, port: this.o.admin.port }, key: l.key, timeoutMs: l.timeoutMs,
+      connectPeer: (p) => AdminClient.connect({ ...this.o.admin, ...p, connectTimeoutMs: 1000, queryTimeoutMs: 1000 }),
+    });
+    const verdict = lock.acquired ? 'self' : lock.reason;
+    if (verdict !== this.#holder) {
+      this.o.warn?.(lock.acquired ? `ProxySQL ${client.address}: holding the ProxySQL-cluster lock ${l.key}: this warden writes mysql_servers` : `ProxySQL ${client.address}: ${lock.reason}: this warden writes nothing while it does`);
+      this.#holder = verdict;
+    }
+    return lock.acquired;
   }
 
   /** Best effort: the managed rows of the memory layer as they were read (no LOAD: the runtime was not touched). */

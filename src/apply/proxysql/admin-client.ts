@@ -56,6 +56,8 @@ function classify(err: unknown, where: string): ProxySqlError {
   if (err instanceof ProxySqlError) return err;
   const e = err as QueryError & { errno?: number };
   const message = e?.message ?? String(err);
+  // mysql2's own connectTimeout: TCP accepted (or not) but no handshake / login answer in time
+  if ((e as { code?: string })?.code === 'ETIMEDOUT') return new ProxySqlError('E_PROXYSQL_TIMEOUT', `ProxySQL admin ${where}: no answer in time (${message})`, { cause: err });
   if (e?.errno === 1205 || /database is locked/i.test(message)) return new ProxySqlError('E_PROXYSQL_LOCKED', `ProxySQL admin ${where}: database is locked (1205): ${message}`, { cause: err });
   if (e?.errno === 1045 && /Access denied/i.test(message) && !/Admin Error/i.test(message)) return new ProxySqlError('E_PROXYSQL_AUTH', `ProxySQL admin ${where}: ${message}`, { cause: err });
   if (e?.errno !== undefined && e.errno > 0 && e.fatal !== true) return new ProxySqlError('E_PROXYSQL_SQL', `ProxySQL admin ${where}: ${message}`, { cause: err });

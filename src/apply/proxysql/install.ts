@@ -38,6 +38,11 @@ export function installStatements(i: InstallPlanInput): string[] {
     ...i.nodes.map((n) => row(n, i.bckHgR, 1000, 'galera-warden: reader')),
     'LOAD MYSQL SERVERS TO RUNTIME',
     ...(i.saveToDisk ? ['SAVE MYSQL SERVERS TO DISK'] : []),
+    // a statement cut off on a writer that leaves the writer hostgroup must not be re-run on the new writer:
+    // ProxySQL's retry committed an INSERT on both writers while the client saw one success (docs/proxysql.md)
+    "UPDATE global_variables SET variable_value='0' WHERE variable_name='mysql-query_retries_on_failure'",
+    'LOAD MYSQL VARIABLES TO RUNTIME',
+    ...(i.saveToDisk ? ['SAVE MYSQL VARIABLES TO DISK'] : []),
     `DELETE FROM scheduler WHERE id=${int(i.clusterId)}`,
     schedulerInsert(i),
     'LOAD SCHEDULER TO RUNTIME',

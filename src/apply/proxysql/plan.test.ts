@@ -7,7 +7,7 @@ import { failed, healthyCluster, run, seen, syncedStatus } from '../../decide/fi
 import type { Tick } from '../../decide/fixtures.js';
 import { SERVER_COLUMNS, hostgroups, parseServerRow, topologyOf } from './servers.js';
 import type { ServerRow } from './servers.js';
-import { planServers } from './plan.js';
+import { commentWarnings, planServers } from './plan.js';
 import { AdminStore } from './testing/admin-sql.js';
 import { seedExample } from './testing/seed-example.js';
 
@@ -112,14 +112,56 @@ describe('ProxySQL plan', () => {
     assert.deepEqual(p.group(9100), []);
   });
 
-  it('an operator maintenance mark drains the node (OFFLINE_SOFT in its groups)', () => {
+  it('an operator maintenance mark drains the node (OFFLINE_SOFT for reads; severed for writes while another node writes)', () => {
     const p = proxysql();
     const c = config();
     const r = run(c, [healthy(c, 1000), { ...healthy(c, 2000), external: { maintenance: [C] } }]);
     p.apply(last(r));
     assert.deepEqual(p.group(101, 'OFFLINE_SOFT'), set(C));
-    assert.deepEqual(p.group(100, 'OFFLINE_SOFT'), set(C));
+    // loaded OFFLINE_HARD (decide() says sever: A writes), which ProxySQL purges from the runtime
+    assert.deepEqual(p.rows().filter((x) => x.hostgroup === 100 && x.status === 'OFFLINE_HARD').map((x) => `${x.hostname}:${x.port}`), [C]);
+    assert.deepEqual(p.group(100), set(A));
     assert.deepEqual(p.group(101, 'ONLINE'), set(A, B));
+    assert.equal(p.apply(last(r)).noop, true, 'a purged OFFLINE_HARD row is what ProxySQL keeps: nothing to load again');
+  });
+
+  it('a demoted writer while another writer exists is OFFLINE_HARD in hgW (decide() says sever), not OFFLINE_SOFT', () => {
+    const p = proxysql();
+    const c = config();
+    const desired = last(run(c, [healthy(c, 1000)]));
+    const demoted: DesiredRouting = {
+      ...desired, writers: [B],
+      nodes: desired.nodes.map((n) => (n.node === A ? { ...n, writer: 'offline_soft', writerConnections: 'sever' } : n.node === B ? { ...n, writer: 'writer', writerConnections: 'keep' } : n)),
+    };
+    const plan = p.apply(demoted);
+    assert.ok(plan.target.some((t) => t.hostgroup === 100 && `${t.hostname}:${t.port}` === A && t.status === 'OFFLINE_HARD'), JSON.stringify(plan.target));
+    assert.deepEqual(p.group(100), set(B));
+    const drained: DesiredRouting = { ...demoted, nodes: demoted.nodes.map((n) => (n.node === A ? { ...n, writerConnections: 'drain' } : n)) };
+    assert.ok(planServers(p.rows(), p.rows('runtime_mysql_servers'), drained, g).target.some((t) => t.hostgroup === 100 && `${t.hostname}:${t.port}` === A && t.status === 'OFFLINE_SOFT'));
+  });
+
+  it('a removed server still listed OFFLINE_HARD in the runtime (connections in use) is no reason to load again', () => {
+    const p = proxysql();
+    const c = config();
+    p.apply(last(run(c, [healthy(c, 1000)])));
+    const runtime = [...p.rows('runtime_mysql_servers'), { ...p.rows('runtime_mysql_servers').find((x) => x.hostgroup === 100)!, hostname: '10.9.9.9', status: 'OFFLINE_HARD' as const }];
+    const again = planServers(p.rows(), runtime, last(run(c, [healthy(c, 1000)])), g);
+    assert.equal(again.noop, true, again.actions.join('; '));
+    const online = [...runtime.slice(0, -1), { ...runtime[runtime.length - 1]!, status: 'ONLINE' as const }];
+    const stray = planServers(p.rows(), online, last(run(c, [healthy(c, 1000)])), g);
+    assert.deepEqual(stray.actions.slice(1), ['hg 100: remove 10.9.9.9:3306 ONLINE'], 'a stray ONLINE row is named exactly');
+  });
+
+  it('a 4-byte character in a template comment is left out of the managed rows, with a warning naming the row', () => {
+    const p = proxysql();
+    p.store.execute(`UPDATE mysql_servers SET comment='writer \u{FFFD}\u{FFFD} main' WHERE hostgroup_id=8100 AND hostname='192.168.4.22'`);
+    p.store.execute('LOAD MYSQL SERVERS TO RUNTIME');
+    const c = config();
+    const plan = p.apply(last(run(c, [healthy(c, 1000)])));
+    assert.equal(plan.target.find((t) => t.hostgroup === 100)!.comment, 'writer  main');
+    const warnings = commentWarnings(p.rows(), g);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /hg 8100 192\.168\.4\.22:3306: the comment holds a 4-byte character/);
   });
 
   it('writerIsAlsoReader = false keeps the writer out of hgR; with no other reader left it serves reads', () => {

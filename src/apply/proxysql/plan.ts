@@ -6,6 +6,8 @@
 //   writer / reader      row in hgW / hgR, ONLINE
 //   offline_soft         row in hgW / hgR, OFFLINE_SOFT (no new connections, the open ones drain)
 //   offline_hard         row in hgW / hgR, OFFLINE_HARD (connections severed)
+//   offline_soft + sever row in hgW, OFFLINE_HARD: a demoted writer while another writer exists (decide() says
+//                        `sever`): its open transactions and unmultiplexable sessions must not keep committing
 //   maintenance          no row in hgW / hgR; row in 9000+hgW / 9000+hgR, OFFLINE_SOFT
 //   backup, none         no row (a writer candidate that is not the writer stays listed in 8000+hgW only:
 //                        under single writer only the writer is in hgW, as in pxcScheduler)
@@ -28,31 +30,44 @@ export interface ServersPlan {
   actions: string[];
 }
 
-function placement(role: WriterRole | ReaderRole, active: 'writer' | 'reader', hg: number): { hostgroup: number; status: ServerStatus } | null {
+function placement(role: WriterRole | ReaderRole, active: 'writer' | 'reader', hg: number, sever: boolean): { hostgroup: number; status: ServerStatus } | null {
   if (role === active) return { hostgroup: hg, status: 'ONLINE' };
   switch (role) {
-    case 'offline_soft': return { hostgroup: hg, status: 'OFFLINE_SOFT' };
+    case 'offline_soft': return { hostgroup: hg, status: sever ? 'OFFLINE_HARD' : 'OFFLINE_SOFT' };
     case 'offline_hard': return { hostgroup: hg, status: 'OFFLINE_HARD' };
     case 'maintenance': return { hostgroup: maintenanceOf(hg), status: 'OFFLINE_SOFT' };
     default: return null;
   }
 }
 
+/**
+ * The admin interface is utf8mb3: a 4-byte character (an emoji) stored in a comment comes back as replacement
+ * characters (measured on ProxySQL 2.7.1), so it can never be copied faithfully. Managed rows get the comment
+ * without them.
+ */
+export const UNRETURNABLE = /[\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+/** Template comments that hold characters the admin interface cannot return, as warnings naming the row. */
+export function commentWarnings(rows: readonly ServerRow[], g: Hostgroups): string[] {
+  return rows.filter((r) => (r.hostgroup === g.backupWriter || r.hostgroup === g.backupReader) && new RegExp(UNRETURNABLE.source, 'u').test(r.comment))
+    .map((r) => `mysql_servers hg ${r.hostgroup} ${addressOf(r)}: the comment holds a 4-byte character (e.g. an emoji) that ProxySQL's utf8mb3 admin interface returns as replacement characters; it is left out of the managed rows (remove it from the ${r.hostgroup} row)`);
+}
+
 /** The managed rows the decision asks for. */
 export function targetRows(rows: readonly ServerRow[], desired: DesiredRouting, g: Hostgroups): ServerRow[] {
   const template = (hg: number, address: string): ServerTemplate | undefined => {
     const r = rows.find((x) => x.hostgroup === hg && addressOf(x) === address);
-    return r ? templateOf(r) : undefined;
+    return r ? { ...templateOf(r), comment: r.comment.replace(UNRETURNABLE, '') } : undefined;
   };
   const out = new Map<string, ServerRow>();
   for (const n of desired.nodes) {
     const address = addressOf(n);
-    const pools: [WriterRole | ReaderRole, 'writer' | 'reader', number, number, number][] = [
-      [n.writer, 'writer', g.writer, g.backupWriter, g.backupReader],
-      [n.reader, 'reader', g.reader, g.backupReader, g.backupWriter],
+    const pools: [WriterRole | ReaderRole, 'writer' | 'reader', number, number, number, boolean][] = [
+      [n.writer, 'writer', g.writer, g.backupWriter, g.backupReader, n.writerConnections === 'sever'],
+      [n.reader, 'reader', g.reader, g.backupReader, g.backupWriter, n.readerConnections === 'sever'],
     ];
-    for (const [role, active, hg, own, other] of pools) {
-      const p = placement(role, active, hg);
+    for (const [role, active, hg, own, other, sever] of pools) {
+      const p = placement(role, active, hg, sever);
       if (!p) continue;
       const t = template(own, address) ?? template(other, address) ?? DEFAULT_TEMPLATE;
       const row: ServerRow = { ...t, hostgroup: p.hostgroup, hostname: n.host, port: n.port, status: p.status };
@@ -73,7 +88,13 @@ function differences(actual: ServerRow, want: ServerRow, runtime: boolean): stri
   return diff;
 }
 
-/** Managed rows that differ between `actual` and `target`, as human lines; empty when they match. */
+/**
+ * Managed rows that differ between `actual` and `target`, as human lines naming the row; empty when they match.
+ * The runtime layer (`runtime` true) is compared with what ProxySQL is documented and measured to keep: a row
+ * loaded as OFFLINE_HARD is purged from runtime_mysql_servers (absent is a match), and a server removed while
+ * connections to it are still in use stays listed there as OFFLINE_HARD until they close (an extra
+ * OFFLINE_HARD row is a match).
+ */
 export function compareRows(actual: readonly ServerRow[], target: readonly ServerRow[], g: Hostgroups, runtime: boolean): string[] {
   const managed = new Set(managedGroups(g));
   const have = new Map(actual.filter((r) => managed.has(r.hostgroup)).map((r) => [rowKey(r), r]));
@@ -81,14 +102,19 @@ export function compareRows(actual: readonly ServerRow[], target: readonly Serve
   for (const t of target) {
     const a = have.get(rowKey(t));
     have.delete(rowKey(t));
-    if (!a) out.push(`hg ${t.hostgroup}: add ${addressOf(t)} ${t.status}`);
-    else {
+    if (!a) {
+      if (runtime && t.status === 'OFFLINE_HARD') continue;
+      out.push(`hg ${t.hostgroup}: add ${addressOf(t)} ${t.status}`);
+    } else {
       const d = differences(a, t, runtime);
-      if (d.length === 0) continue;
+      if (d.length === 0 || (runtime && a.status === 'OFFLINE_HARD' && t.status === 'OFFLINE_HARD')) continue;
       out.push(d.includes('status') ? `hg ${t.hostgroup}: ${addressOf(t)} ${a.status} -> ${t.status}` : `hg ${t.hostgroup}: ${addressOf(t)} ${d.join(', ')} from template`);
     }
   }
-  for (const a of have.values()) out.push(`hg ${a.hostgroup}: remove ${addressOf(a)}`);
+  for (const a of have.values()) {
+    if (runtime && a.status === 'OFFLINE_HARD') continue;
+    out.push(`hg ${a.hostgroup}: remove ${addressOf(a)} ${a.status}`);
+  }
   return out;
 }
 

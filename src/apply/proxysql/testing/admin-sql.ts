@@ -63,6 +63,19 @@ export const TABLES: Record<string, TableDef> = {
     columns: [{ ...text('variable_name', null), notNull: true }, text('variable_value', null)],
     key: ['variable_name'],
   },
+  // ProxySQL's own Galera / replication monitors (loaded with LOAD MYSQL SERVERS)
+  mysql_galera_hostgroups: {
+    columns: [
+      int('writer_hostgroup', null), int('backup_writer_hostgroup', null), int('reader_hostgroup', null), int('offline_hostgroup', null),
+      int('active', '1', between(0, 1)), int('max_writers', '1'), int('writer_is_also_reader', '0', between(0, 2)), int('max_transactions_behind', '0'),
+      text('comment', null),
+    ],
+    key: ['writer_hostgroup'],
+  },
+  mysql_replication_hostgroups: {
+    columns: [int('writer_hostgroup', null), int('reader_hostgroup', null), text('check_type', 'read_only'), text('comment', '')],
+    key: ['writer_hostgroup'],
+  },
 };
 
 /** A configuration module as LOAD/SAVE name it, and the table it moves between layers. */
@@ -239,6 +252,11 @@ export type Result = { kind: 'ok'; affectedRows: number } | { kind: 'rows'; colu
 export interface StoreHooks {
   /** called by LOAD <module> TO RUNTIME; return false to make the load silently not take effect */
   onLoadToRuntime?: (table: string) => boolean;
+  /**
+   * servers ("host:port") that still have connections in use: removed from mysql_servers, ProxySQL keeps them
+   * in runtime_mysql_servers as OFFLINE_HARD until those close (measured on ProxySQL 2.7.1)
+   */
+  busyServers?: () => ReadonlySet<string>;
 }
 
 export class AdminStore {
@@ -287,7 +305,20 @@ export class AdminStore {
   /** LOAD/SAVE between layers. */
   copy(table: string, from: Layer, to: Layer): void {
     if (to === 'runtime' && this.hooks.onLoadToRuntime && !this.hooks.onLoadToRuntime(table)) return;
-    this.layers[to][table] = this.rows(from, table).map((r) => ({ ...r }));
+    const rows = this.rows(from, table).map((r) => ({ ...r }));
+    if (to === 'runtime' && table === 'mysql_servers') {
+      // as ProxySQL 2.7.1 does: rows loaded as OFFLINE_HARD are purged from the runtime; a removed server that
+      // still has connections in use stays there as OFFLINE_HARD
+      const key = (r: Row) => `${r.hostgroup_id}|${r.hostname}:${r.port}`;
+      const loaded = new Set(rows.map(key));
+      const busy = this.hooks.busyServers?.() ?? new Set<string>();
+      const lingering = this.rows('runtime', table)
+        .filter((r) => !loaded.has(key(r)) && busy.has(`${r.hostname}:${r.port}`))
+        .map((r) => ({ ...r, status: 'OFFLINE_HARD' }));
+      this.layers[to][table] = [...rows.filter((r) => r.status !== 'OFFLINE_HARD'), ...lingering];
+      return;
+    }
+    this.layers[to][table] = rows;
   }
 
   execute(text: string): Result {
@@ -439,6 +470,7 @@ export class AdminStore {
     const move = moves[dir];
     if (!move) throw new AdminSqlError(`near "${verb}": syntax error`);
     this.copy(table, move[0], move[1]);
+    if (table === 'mysql_servers') for (const t of ['mysql_galera_hostgroups', 'mysql_replication_hostgroups']) this.copy(t, move[0], move[1]);
     return { kind: 'ok', affectedRows: 0 };
   }
 }

@@ -63,6 +63,12 @@ const column = (name: string) => ({
   characterSet: 33, columnLength: 1024, columnType: 253, flags: 0, decimals: 0,
 });
 
+/**
+ * ProxySQL's admin sends text as stored (4-byte UTF-8 for an emoji) under charset 33 (utf8mb3), which a client
+ * decodes as CESU-8: each byte of a 4-byte character becomes a replacement character (measured with mysql2).
+ */
+const utf8mb3 = (v: string | null): string | null => (v === null ? v : v.replace(/[\u{10000}-\u{10FFFF}]/gu, '\uFFFD'.repeat(4)));
+
 export class FakeProxySqlAdmin {
   readonly store: AdminStore;
   mode: AdminMode = 'answer';
@@ -71,6 +77,8 @@ export class FakeProxySqlAdmin {
   readonly queries: string[] = [];
   /** LOAD ... TO RUNTIME is answered OK but does nothing while this is set */
   loadIgnored = false;
+  /** servers ("host:port") with connections in use: kept in runtime as OFFLINE_HARD when removed */
+  readonly busyServers = new Set<string>();
   /** delay before every answer, ms */
   delayMs = 0;
   connections = 0;
@@ -82,7 +90,7 @@ export class FakeProxySqlAdmin {
   private constructor(options: FakeAdminOptions) {
     this.#user = options.user ?? 'admin';
     this.#password = options.password ?? 'admin';
-    this.store = new AdminStore({ onLoadToRuntime: () => !this.loadIgnored });
+    this.store = new AdminStore({ onLoadToRuntime: () => !this.loadIgnored, busyServers: () => this.busyServers });
     // the monitor account ProxySQL checks backends with (and pxcScheduler, and galera-warden, probe them with)
     for (const layer of ['memory', 'runtime', 'disk'] as const) {
       this.store.insert(layer, 'global_variables', { variable_name: 'mysql-monitor_username', variable_value: options.monitorUser ?? 'monitor' });
@@ -214,7 +222,7 @@ export class FakeProxySqlAdmin {
       if (result.kind === 'ok') conn.writeOk({ affectedRows: result.affectedRows });
       else {
         conn.writeColumns(result.columns.map(column));
-        for (const r of result.rows) conn.writeTextRow(r);
+        for (const r of result.rows) conn.writeTextRow(r.map(utf8mb3));
         conn.writeEof();
       }
     });
