@@ -135,6 +135,6 @@ describe('galera fencer (executor)', () => {
     const t = Date.now();
     const out = await f.execute(plan({ via: ['node2'] }));
     assert.equal(out.evict?.done, false);
-    assert.ok(Date.now() - t < 1000);
+    assert.ok(Date.now() - t < 10_000, 'ended by its own deadline, not hung');
   });
 });

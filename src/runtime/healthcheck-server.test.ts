@@ -178,7 +178,7 @@ describe('HealthcheckServer', () => {
     assert.equal((await request(s.port, 'GET', '/', agent)).status, 200);
     const started = Date.now();
     await s.server.close();
-    assert.ok(Date.now() - started < 1000);
+    assert.ok(Date.now() - started < 10_000, 'ended by its own timer, not hung');
     await assert.rejects(request(s.port), /ECONNREFUSED/);
     agent.destroy();
   });

@@ -50,7 +50,7 @@ describe('ProxySqlAdapter failure handling', () => {
     admin.mode = 'wedged';
     const started = Date.now();
     const out = await a.apply(routing(nodes, { writers: [B], readers: [A, B, C] }));
-    assert.ok(Date.now() - started < 1000);
+    assert.ok(Date.now() - started < 10_000, 'ended by its own timer, not hung');
     assert.equal(out.error?.code, 'E_PROXYSQL_TIMEOUT');
     assert.match(out.error.message, new RegExp(`127\\.0\\.0\\.1:${admin.port}`));
     admin.mode = 'answer';
