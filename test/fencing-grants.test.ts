@@ -10,7 +10,7 @@ import type { Sandbox } from '../src/sandbox/sandbox.js';
 import { runCli } from './support/cli-process.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 import type { WardenProcess } from './support/warden-process.js';
-import { startWarden } from './support/warden-process.js';
+import { startWarden, writeConfig } from './support/warden-process.js';
 
 const SLOT = 8;
 const API_PORT = 31790;
@@ -36,8 +36,10 @@ describe('fencing with a least-privilege probe account (real 3-node Galera)', ()
     const base = fs.readFileSync(sb.configPath, 'utf8')
       .replace('user = "warden"', 'user = "fencelow"')
       .replace(/passwordFile = ".*"/, `passwordFile = "${passwordFile}"`);
-    config = path.join(sb.dir, 'fencing-grants.toml');
-    fs.writeFileSync(config, `${base}
+    // the sandbox's config has its own [run] table (its state file): merge, never append a second one
+    const lowBase = path.join(sb.dir, 'fencing-grants-base.toml');
+    fs.writeFileSync(lowBase, base);
+    config = writeConfig(lowBase, `
 [run]
 intervalMs = 200
 
@@ -49,7 +51,7 @@ password = "grants-test"
 
 [fencing]
 mode = "dead"
-`);
+`, path.join(sb.dir, 'fencing-grants.toml'));
   });
 
   after(async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError } from '../model/errors.js';
@@ -30,13 +31,23 @@ describe('daemon', () => {
     });
   }
 
-  // ports of this helper's slot (30000-30199), away from the sandboxes' ranges
-  const PROXY = (base: number) => `[proxy]\nhost = "127.0.0.1"\nwriterPort = ${base}\nreaderPort = ${base + 1}\nhealthPort = ${base + 2}\nwaitForBackendMs = 2000\n`;
+  // ports the kernel hands out (ephemeral range, never a sandbox's or another test's fixed port)
+  const freePort = (): Promise<number> => new Promise((resolve, reject) => {
+    const srv = net.createServer().once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+  const PROXY = async () => {
+    const [w, r, hp] = [await freePort(), await freePort(), await freePort()];
+    return `[proxy]\nhost = "127.0.0.1"\nwriterPort = ${w}\nreaderPort = ${r}\nhealthPort = ${hp}\nwaitForBackendMs = 2000\n`;
+  };
 
   it('a state file of the right shape and wrong content: set aside, the proxy routes a writer, /ready says 200', async () => {
     const file = path.join(h.dir, 'bad-state.json');
     fs.writeFileSync(file, JSON.stringify({ version: 1, writer: { epoch: 7 }, nodes: {} }));
-    const d = await h.daemon(`[run]\nintervalMs = 50\nstateFile = "bad-state.json"\n${PROXY(30150)}`);
+    const d = await h.daemon(`[run]\nintervalMs = 50\nstateFile = "bad-state.json"\n${await PROXY()}`);
     const ep = await d.start();
     await waitFor(() => (d.source.latest()?.desired.writers.length ?? 0) > 0, 'a writer');
     assert.deepEqual(d.source.latest()?.desired.writers, ['node1']);
@@ -52,7 +63,7 @@ describe('daemon', () => {
     const fake = h.fakes[0]!;
     fake.state.status = { ...fake.state.status, wsrep_cluster_status: 'non-Primary' };
     try {
-      const d = await h.daemon(`[run]\nintervalMs = 50\nstateFile = "nowriter.json"\n${PROXY(30153)}`);
+      const d = await h.daemon(`[run]\nintervalMs = 50\nstateFile = "nowriter.json"\n${await PROXY()}`);
       const ep = await d.start();
       await waitFor(() => d.source.counters().ticks >= 2, '2 ticks');
       const r = await fetch(`http://${ep.health}/health/ready`);
