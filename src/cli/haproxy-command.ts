@@ -1,0 +1,42 @@
+// `galera-warden haproxy config`: prints a complete haproxy.cfg for the cluster of a galera-warden config,
+// driven by galera-warden through the stats socket ([haproxy]), or with --peers seed 004's recipe for HAProxys
+// that run without galera-warden.
+import type { Command } from 'commander';
+import { UsageError } from '../model/errors.js';
+
+interface ConfigFlags {
+  config: string;
+  peers?: boolean;
+  peer: string[];
+  checkPath?: string;
+}
+
+export function registerHaproxy(program: Command): void {
+  const cmd = program.command('haproxy').description('HAProxy as the router: set-up helpers');
+  cmd
+    .command('config')
+    .description('print a haproxy.cfg for the cluster: writer and reader frontends and backends (server names = node names), the admin stats socket of [haproxy]')
+    .requiredOption('--config <file>', 'galera-warden config ([[nodes]], optional [haproxy] for socket, backends, ports)')
+    .option('--peers', 'seed 004\'s peers + stick-table recipe instead, for HAProxys galera-warden does not drive')
+    .option('--peer <name=host:port>', 'with --peers: a HAProxy of the group, this one included (repeat)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--check-path <path>', 'with --peers: the HTTP check path on each node\'s healthPort, e.g. /writer/<node> of a galera-warden health port')
+    .action(async (o: ConfigFlags) => {
+      const { loadConfig } = await import('../config/load-config.js');
+      const { haproxySection } = await import('../config/sections/haproxy.js');
+      const { driveConfig, peersConfig } = await import('../apply/haproxy/config-file.js');
+      const c = await loadConfig(o.config);
+      const input = { cluster: c.cluster.name, nodes: c.nodes, haproxy: c.haproxy ?? haproxySection.parse({}) };
+      if (!o.peers) {
+        if (o.peer.length > 0) throw new UsageError('--peer needs --peers');
+        process.stdout.write(driveConfig(input));
+        return;
+      }
+      if (o.peer.length === 0) throw new UsageError('--peers needs every HAProxy of the group with --peer name=host:port, this one included');
+      const peers = o.peer.map((p) => {
+        const m = /^([A-Za-z0-9._-]+)=(\S+:\d{1,5})$/.exec(p);
+        if (!m) throw new UsageError(`--peer: expected name=host:port, got "${p}"`);
+        return { name: m[1]!, address: m[2]! };
+      });
+      process.stdout.write(peersConfig(input, { peers, ...(o.checkPath !== undefined && { checkPath: o.checkPath }) }));
+    });
+}
