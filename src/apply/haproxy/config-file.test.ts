@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { haproxySection } from '../../config/sections/haproxy.js';
-import { driveConfig, peersConfig } from './config-file.js';
+import { driveConfig, standaloneConfig } from './config-file.js';
 import type { HaproxyConfigInput } from './config-file.js';
 
 const BIN = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
@@ -49,18 +49,27 @@ describe('haproxy config', () => {
     assert.doesNotMatch(t, /galera_reader/);
   });
   it('peers: seed 004 recipe with the local-peer caveat, first server active, the others backup', () => {
-    const t = peersConfig(input(), { peers: [{ name: 'hx1', address: '10.0.1.1:10000' }, { name: 'hx2', address: '10.0.1.2:10000' }] });
+    const t = standaloneConfig(input(), { peers: [{ name: 'hx1', address: '10.0.1.1:10000' }, { name: 'hx2', address: '10.0.1.2:10000' }] });
     assert.match(t, /KEEP THE LOCAL PEER IN THIS FILE/);
     assert.match(t, /peers galera_peers\n {2}peer hx1 10\.0\.1\.1:10000\n {2}peer hx2/);
     assert.match(t, /stick-table type integer size 1 peers galera_peers\n {2}stick on int\(1\)/);
     assert.match(t, /server node1 10\.0\.0\.1:3306 check\n {2}server node2 10\.0\.0\.2:3306 check backup/);
     assert.doesNotMatch(t, /(server|default-server) .*on-marked-up/);
   });
+  it('writer check: every server checked with GET /writer/<server name> on the warden\'s health port', () => {
+    const t = standaloneConfig(input(), { writerCheck: { host: '10.0.2.1', port: 1936 } });
+    assert.match(t, /http-check send meth GET uri-lf \/writer\/%\[srv_name\]/);
+    assert.match(t, /server node1 10\.0\.0\.1:3306 check port 1936 addr 10\.0\.2\.1\n/);
+    assert.doesNotMatch(t, /peers|stick/);
+    assert.throws(() => standaloneConfig(input(), {}), /peers .* writer check/);
+  });
   it('haproxy -c accepts every flavour', { skip }, () => {
     const withPorts = nodes.map((n, i) => ({ ...n, healthPort: 9200 + i }));
     for (const t of [
       driveConfig(input()), driveConfig(input({}, withPorts)), driveConfig(input({ socket: '127.0.0.1:30199', readerEnabled: false })),
-      peersConfig(input({}, withPorts), { peers: [{ name: os.hostname(), address: '127.0.0.1:30198' }], checkPath: '/writer/node1' }),
+      standaloneConfig(input({}, withPorts), { peers: [{ name: os.hostname(), address: '127.0.0.1:30198' }] }),
+      standaloneConfig(input(), { peers: [{ name: os.hostname(), address: '127.0.0.1:30198' }], writerCheck: { host: '127.0.0.1', port: 1936 } }),
+      standaloneConfig(input(), { writerCheck: { host: '127.0.0.1', port: 1936 } }),
     ]) assert.equal(haproxyCheck(t), null, t);
   });
   it('haproxy -c rejects a broken file (the check can fail)', { skip }, () => {

@@ -14,11 +14,11 @@ export interface HaproxyConfigInput {
   haproxy: HaproxySection;
 }
 
-export interface PeersInput {
-  /** every HAProxy of the group, this one included: name (its hostname, or haproxy -L) and host:port */
-  peers: readonly { name: string; address: string }[];
-  /** the health path each server is checked with (200 = may take writes), e.g. /writer/<node> */
-  checkPath?: string;
+export interface StandaloneInput {
+  /** seed 004: every HAProxy of the group, this one included: name (its hostname, or haproxy -L) and host:port */
+  peers?: readonly { name: string; address: string }[];
+  /** a galera-warden health port: each server is checked with GET /writer/<server name> there (200 = the writer) */
+  writerCheck?: { host: string; port: number };
 }
 
 const hostPort = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
@@ -92,28 +92,43 @@ export function driveConfig(i: HaproxyConfigInput): string {
   return out.join('\n');
 }
 
-/** Seed 004's recipe for HAProxys that galera-warden does not drive. */
-export function peersConfig(i: HaproxyConfigInput, p: PeersInput): string {
-  if (p.peers.length === 0) throw new TypeError('the peers recipe needs at least one peer (this HAProxy)');
+/**
+ * For HAProxys galera-warden does not drive: seed 004's peers + stick-table recipe, and/or servers checked
+ * against a galera-warden health port's writer check (`/writer/<server name>`, HAProxy's uri-lf).
+ */
+export function standaloneConfig(i: HaproxyConfigInput, p: StandaloneInput): string {
+  const peers = p.peers ?? [];
+  if (peers.length === 0 && !p.writerCheck) throw new TypeError('give peers (seed 004) or a writer check, or both');
   const h = i.haproxy;
-  const check = checkLines(i.nodes, p.checkPath ?? '/');
-  return [
-    ...head(i, 'HAProxy without galera-warden driving it: peers + stick table keep one writer (seed 004)'),
+  const check = p.writerCheck
+    ? {
+      options: ['  # 200 only for the node the galera-warden at this address routes writes to', '  option httpchk', '  http-check send meth GET uri-lf /writer/%[srv_name]', '  http-check expect status 200'],
+      server: () => `check port ${p.writerCheck!.port} addr ${p.writerCheck!.host}`,
+    }
+    : checkLines(i.nodes, '/');
+  const peerLines = peers.length === 0 ? [] : [
     '# Every HAProxy of the group lists every peer, itself included. KEEP THE LOCAL PEER IN THIS FILE: a',
     '# peer is local when its name is this host\'s name (or haproxy -L <name>); without it the stick table is',
     '# neither synchronised nor kept across a reload, and this HAProxy would route to the first server again.',
     'peers galera_peers',
-    ...p.peers.map((x) => `  peer ${x.name} ${x.address}`),
+    ...peers.map((x) => `  peer ${x.name} ${x.address}`),
     '',
+  ];
+  const stick = peers.length === 0 ? [] : [
+    '  # one entry: the server that takes writes now, shared by all peers; it changes only when that server',
+    '  # goes down, so a recovered node does not take the writes back (no on-marked-up shutdown-backup-sessions)',
+    '  stick-table type integer size 1 peers galera_peers',
+    '  stick on int(1)',
+  ];
+  return [
+    ...head(i, `HAProxy without galera-warden driving it: ${[peers.length > 0 ? 'peers + stick table (seed 004)' : '', p.writerCheck ? 'galera-warden writer check' : ''].filter(Boolean).join(', ')}`),
+    ...peerLines,
     `frontend ${h.writerBackend}_in`,
     `  bind ${hostPort(h.bind, h.writerPort)}`,
     `  default_backend ${h.writerBackend}`,
     '',
     `backend ${h.writerBackend}`,
-    '  # one entry: the server that takes writes now, shared by all peers; it changes only when that server',
-    '  # goes down, so a recovered node does not take the writes back (no on-marked-up shutdown-backup-sessions)',
-    '  stick-table type integer size 1 peers galera_peers',
-    '  stick on int(1)',
+    ...stick,
     ...check.options,
     `  default-server inter ${h.checkInterMs} fall 2 rise 1 on-marked-down shutdown-sessions`,
     ...i.nodes.map((n, k) => `  server ${n.name} ${hostPort(n.host, n.port)} ${check.server(n)}${k > 0 ? ' backup' : ''}`),
