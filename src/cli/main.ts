@@ -11,6 +11,7 @@ import { registerRun } from './run-command.js';
 import { registerDemo } from './demo-command.js';
 import { registerScheduler } from './scheduler-command.js';
 import { registerProxysql } from './proxysql-command.js';
+import { registerHaproxy } from './haproxy-command.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerScheduler(program);
   registerProxysql(program);
+  registerHaproxy(program);
   return program;
 }
 

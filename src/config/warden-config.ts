@@ -8,6 +8,7 @@ import type { ProbeSection } from './sections/probe.js';
 import type { ApiSection } from './sections/api.js';
 import type { ProxySection } from './sections/proxy.js';
 import type { ProxysqlSection } from './sections/proxysql.js';
+import type { HaproxySection } from './sections/haproxy.js';
 import type { FencingSection } from './sections/fencing.js';
 import type { RoutingSection } from './sections/routing.js';
 import type { RunSection } from './sections/run.js';
@@ -58,4 +59,6 @@ export interface WardenConfig {
   readonly proxysql: Readonly<Omit<ProxysqlSection, 'password' | 'passwordEnv' | 'passwordFile'> & { password?: Secret<string> }>;
   /** Galera-native fencing of a dead or frozen member (off by default) */
   readonly fencing: Readonly<FencingSection>;
+  /** HAProxy driven through its runtime API; absent when the file has no [haproxy] table */
+  readonly haproxy?: Readonly<HaproxySection>;
 }

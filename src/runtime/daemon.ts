@@ -5,6 +5,8 @@ import { GaleraFencer } from '../apply/galera-fencer.js';
 import type { RouterAdapter } from '../apply/router.js';
 import { ProxySqlAdapter } from '../apply/proxysql/adapter.js';
 import { hostgroups } from '../apply/proxysql/servers.js';
+import { HaproxyAdapter } from '../apply/haproxy/adapter.js';
+import { parseSocketAddress } from '../apply/haproxy/runtime-client.js';
 import { decideConfigOf } from '../config/decide-config-of.js';
 import type { ReportSource } from '../model/tick.js';
 import { ClusterProber } from '../observe/probe-cluster.js';
@@ -45,6 +47,7 @@ export class Daemon {
   private readonly proxy: BuiltinProxyAdapter | undefined;
   private readonly health: HealthPort | undefined;
   private readonly proxysql: ProxySqlAdapter | undefined;
+  private readonly haproxy: HaproxyAdapter | undefined;
   private readonly fencer: GaleraFencer | undefined;
   private report: Closable | undefined;
   readonly source: RuntimeReportSource;
@@ -87,6 +90,16 @@ export class Daemon {
         ...(ps.clustered ? { clusterLock: { key: `${ps.clusterId}_${ps.hgW}_${ps.hgR}`, timeoutMs: ps.lockClusterTimeoutMs } } : {}),
       });
       routers.push(this.proxysql);
+    }
+    const hx = config.haproxy;
+    if (hx) {
+      // HAProxy as a router: the runtime API, one connection per command
+      this.haproxy = new HaproxyAdapter({
+        socket: parseSocketAddress(hx.socket),
+        backends: { writer: hx.writerBackend, ...(hx.readerEnabled ? { reader: hx.readerBackend } : {}) },
+        timeoutMs: hx.timeoutMs,
+      });
+      routers.push(this.haproxy);
     }
     const fencing = config.fencing;
     if (fencing.mode !== 'off') {
@@ -154,6 +167,7 @@ export class Daemon {
         }
       }
       await this.proxysql?.close();
+      await this.haproxy?.close();
       this.fencer?.destroy();
       await this.report?.close();
       await this.health?.close();
@@ -168,6 +182,7 @@ export class Daemon {
     await this.loop.stop();
     await this.proxy?.destroy();
     await this.proxysql?.destroy();
+    await this.haproxy?.destroy();
     this.fencer?.destroy();
     await this.report?.close();
     await this.health?.close();

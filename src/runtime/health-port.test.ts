@@ -58,3 +58,42 @@ describe('health port', () => {
     assert.equal((await get('/')).status, 200);
   });
 });
+
+describe('health port /writer/<node>', () => {
+  const health: LoopHealth = { lastTickAt: 1_000_000, writers: ['node2'], routed: true, failing: null };
+  let draining = false;
+  const hp = new HealthPort('127.0.0.1', 0, (d) => readiness({ health, draining: d || draining, now: 1_000_000, staleAfterMs: 3000 }));
+  let base = '';
+  const get = async (p: string) => {
+    const r = await fetch(`${base}${p}`);
+    return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+  };
+  before(async () => {
+    base = `http://127.0.0.1:${(await hp.listen()).port}`;
+  });
+  after(async () => {
+    await hp.close();
+  });
+
+  it('200 for the routed writer only; 503 naming the writer for another node', async () => {
+    assert.deepEqual(await get('/writer/node2'), { status: 200, body: { status: 'writer', node: 'node2' } });
+    const other = await get('/writer/node1');
+    assert.equal(other.status, 503);
+    assert.equal(other.body.reason, 'not the writer');
+    assert.match(String(other.body.detail), /node2/);
+  });
+  it('503 with the instance\'s reason when it routes no writer (a dead loop never says 200)', async () => {
+    Object.assign(health, { writers: [], routed: false });
+    const r = await get('/writer/node2');
+    assert.equal(r.status, 503);
+    assert.equal(r.body.reason, 'no writer');
+    Object.assign(health, { writers: ['node2'], routed: true });
+    draining = true;
+    assert.equal((await get('/writer/node2')).body.reason, 'draining');
+    draining = false;
+    assert.equal((await get('/writer/node2')).status, 200);
+  });
+  it('/writer/ without a node stays the liveness answer', async () => {
+    assert.deepEqual(await get('/writer/'), { status: 200, body: { status: 'serving' } });
+  });
+});
