@@ -56,7 +56,7 @@ export type StoreRead = { ok: true; record: WriterRecord | null } | { ok: false;
  * store could not say (`error`), nothing is known.
  */
 export type CasResult =
-  | { ok: true; record: WriterRecord }
+  | { ok: true; record: WriterRecord; error?: undefined; current?: undefined }
   | { ok: false; current: WriterRecord | null; error?: undefined }
   | { ok: false; error: StoreFailure; current?: undefined };
 
