@@ -14,6 +14,7 @@ import { proxySection } from './sections/proxy.js';
 import { apiSection } from './sections/api.js';
 import { proxysqlSection } from './sections/proxysql.js';
 import { fencingSection } from './sections/fencing.js';
+import { coordinationSection } from './sections/coordination.js';
 
 export const configSchema = table(
   {
@@ -29,6 +30,7 @@ export const configSchema = table(
     api: apiSection.prefault({}),
     proxysql: proxysqlSection.prefault({}),
     fencing: fencingSection.prefault({}),
+    coordination: coordinationSection.prefault({}),
   },
   'a TOML document',
 );

@@ -11,6 +11,7 @@ import type { ProxysqlSection } from './sections/proxysql.js';
 import type { FencingSection } from './sections/fencing.js';
 import type { RoutingSection } from './sections/routing.js';
 import type { RunSection } from './sections/run.js';
+import type { CoordinationSection } from './sections/coordination.js';
 
 export interface ResolvedCredentials {
   readonly user: string;
@@ -58,4 +59,6 @@ export interface WardenConfig {
   readonly proxysql: Readonly<Omit<ProxysqlSection, 'password' | 'passwordEnv' | 'passwordFile'> & { password?: Secret<string> }>;
   /** Galera-native fencing of a dead or frozen member (off by default) */
   readonly fencing: Readonly<FencingSection>;
+  /** the shared writer record (store "none" by default) */
+  readonly coordination: Readonly<CoordinationSection>;
 }
