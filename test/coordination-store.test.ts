@@ -116,15 +116,25 @@ describe('Galera writer store (real 3-node Galera)', () => {
     assert.deepEqual(back.record?.writers, ['node2']);
   });
 
-  it('a hard timeout: a frozen node makes the operation fail by the deadline, not hang', async () => {
-    const s = store([2], 1500);
-    const warm = await s.read();
-    assert.ok(warm.ok);
+  it('a frozen node: alone it makes the operation fail by the hard timeout; listed first, its share runs out and the next node answers (once the group has excluded it)', async () => {
+    const alone = store([2], 1500);
+    const first = store([2, 1], 3000);
+    assert.ok((await alone.read()).ok);
+    assert.ok((await first.read()).ok);
     sb!.freeze(2);
     try {
-      const r = await s.read();
+      const r = await alone.read();
       assert.ok(!r.ok);
       assert.equal(r.error.code, 'COORD_TIMEOUT');
+      // the group itself stalls (causal reads and commits wait) until it excludes the frozen member
+      const viaNode1 = await waitFor('a read through node1 once the group has excluded frozen node2', 90_000, async () => {
+        const r2 = await first.read();
+        return r2.ok && r2.record ? r2 : undefined;
+      }, 200);
+      assert.ok(viaNode1.ok && viaNode1.record);
+      const w = await store([2, 1], 3000).compareAndSet(viaNode1.record.epoch, change(['node1'], 'skipper'));
+      assert.ok(w.ok, JSON.stringify(w));
+      assert.equal(w.record.epoch, viaNode1.record.epoch + 1);
     } finally {
       sb!.thaw(2);
     }

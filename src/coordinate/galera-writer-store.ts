@@ -83,11 +83,12 @@ export class GaleraWriterStore implements WriterStore {
   }
 
   compareAndSet(expectedEpoch: number, change: WriterRecordChange): Promise<CasResult> {
-    return this.onPrimary('write', async (s, node) => {
+    return this.onPrimary('write', async (s, node, markSent) => {
       let sent = false;
       try {
         const write = async (): Promise<boolean> => {
           sent = true;
+          markSent();
           return expectedEpoch === 0 ? this.insert(s, change) : this.update(s, expectedEpoch, change);
         };
         let won: boolean;
@@ -163,38 +164,48 @@ export class GaleraWriterStore implements WriterStore {
     ) ENGINE=InnoDB`);
   }
 
-  /** Runs `fn` on the first node (in order) whose session is in the Primary component, within the hard timeout. */
-  private async onPrimary<T extends StoreRead | CasResult>(what: 'read' | 'write', fn: (s: MysqlSession, node: StoreNode) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` on the first node (in order) whose session is in the Primary component, within the hard timeout.
+   * Each node gets an equal share of the time left, so a frozen node costs its share and the next one is tried;
+   * a node that failed moves to the end of the order. A write whose statement went out is never retried elsewhere.
+   */
+  private async onPrimary<T extends StoreRead | CasResult>(what: 'read' | 'write', fn: (s: MysqlSession, node: StoreNode, sent: () => void) => Promise<T>): Promise<T> {
     const fail = (error: StoreFailure) => ({ ok: false, error }) as T;
     if (this.destroyed) return fail({ code: 'COORD_STORE_UNAVAILABLE', message: 'the coordination store was closed' });
-    let current: { node: StoreNode; session: MysqlSession } | undefined;
-    const deadline = new Deadline(this.o.timeoutMs, () => current?.session.destroy(`coordination ${what} timed out`));
-    const attempts: NonNullable<StoreFailure['attempts']> = [];
-    try {
-      for (const node of [...this.order]) {
-        try {
-          const session = this.session(node);
-          current = { node, session };
-          await deadline.race(session.ready);
-          const status = await deadline.race(session.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_status', 'wsrep_ready')"));
-          const v = new Map((status as unknown[][]).map((r) => [String(r[0]).toLowerCase(), String(r[1])]));
-          if (v.get('wsrep_cluster_status') !== 'Primary' || v.get('wsrep_ready') !== 'ON') {
-            throw new NodeFailure('COORD_NOT_PRIMARY', `${node.name} (${node.host}:${node.port}) is not in the Primary component (wsrep_cluster_status ${v.get('wsrep_cluster_status') ?? '?'}, wsrep_ready ${v.get('wsrep_ready') ?? '?'})`);
-          }
-          const result = await deadline.race(fn(session, node));
-          this.order = [node, ...this.order.filter((n) => n !== node)];
-          return result;
-        } catch (err) {
-          const a = this.attempt(node, err, deadline);
-          attempts.push(a);
-          if (!a.retry) break;
-        } finally {
-          current = undefined;
+    const attempts: (NonNullable<StoreFailure['attempts']>[number] & { retry: boolean })[] = [];
+    const started = Date.now();
+    const nodes = [...this.order];
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      const left = this.o.timeoutMs - (Date.now() - started);
+      if (left <= 0) break;
+      const budget = Math.max(1, Math.floor(left / (nodes.length - i)));
+      let session: MysqlSession | undefined;
+      let sent = false;
+      const deadline = new Deadline(budget, () => session?.destroy(`coordination ${what} timed out`));
+      try {
+        session = this.session(node);
+        await deadline.race(session.ready);
+        const status = await deadline.race(session.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_cluster_status', 'wsrep_ready')"));
+        const v = new Map((status as unknown[][]).map((r) => [String(r[0]).toLowerCase(), String(r[1])]));
+        if (v.get('wsrep_cluster_status') !== 'Primary' || v.get('wsrep_ready') !== 'ON') {
+          throw new NodeFailure('COORD_NOT_PRIMARY', `${node.name} (${node.host}:${node.port}) is not in the Primary component (wsrep_cluster_status ${v.get('wsrep_cluster_status') ?? '?'}, wsrep_ready ${v.get('wsrep_ready') ?? '?'})`);
         }
+        const result = await deadline.race(fn(session, node, () => {
+          sent = true;
+        }));
+        this.order = [node, ...this.order.filter((n) => n !== node)];
+        return result;
+      } catch (err) {
+        const a = this.attempt(node, err, deadline, sent, budget);
+        attempts.push(a);
+        this.order = [...this.order.filter((n) => n !== node), node];
+        if (!a.retry) break;
+      } finally {
+        deadline.clear();
       }
-    } finally {
-      deadline.clear();
     }
+    if (attempts.length === 0) attempts.push({ node: nodes[0]?.name ?? '?', code: 'COORD_TIMEOUT', message: `no time left of the store's timeout of ${this.o.timeoutMs} ms`, retry: false });
     const last = attempts[attempts.length - 1];
     const code: StoreFailureCode = attempts.some((a) => a.code === 'COORD_WRITE_UNKNOWN') ? 'COORD_WRITE_UNKNOWN'
       : attempts.every((a) => a.code === 'COORD_NOT_PRIMARY') ? 'COORD_NOT_PRIMARY'
@@ -206,14 +217,19 @@ export class GaleraWriterStore implements WriterStore {
     });
   }
 
-  private attempt(node: StoreNode, err: unknown, deadline: Deadline): { node: string; code: StoreFailureCode; message: string; retry: boolean } {
+  private attempt(node: StoreNode, err: unknown, deadline: Deadline, sent: boolean, budget: number): { node: string; code: StoreFailureCode; message: string; retry: boolean } {
     this.drop(node);
     const where = `${node.name} (${node.host}:${node.port})`;
     if (err instanceof NodeFailure) return { node: node.name, code: err.code, message: err.message, retry: err.code === 'COORD_NOT_PRIMARY' };
-    if (err instanceof DeadlineExceeded || deadline.passed) return { node: node.name, code: 'COORD_TIMEOUT', message: `${where}: no answer within the store's timeout of ${this.o.timeoutMs} ms`, retry: false };
+    if (err instanceof DeadlineExceeded || deadline.passed) {
+      // a write that went out may still commit: only the next read can tell
+      if (sent) return { node: node.name, code: 'COORD_WRITE_UNKNOWN', message: `${where}: no answer to the write within ${budget} ms; its outcome is unknown until the next read`, retry: false };
+      return { node: node.name, code: 'COORD_TIMEOUT', message: `${where}: no answer within ${budget} ms (its share of the store's timeout of ${this.o.timeoutMs} ms)`, retry: true };
+    }
     const errno = errnoOf(err);
-    if (errno !== undefined && DENIED_ERRNOS.has(errno)) return { node: node.name, code: 'COORD_ACCESS_DENIED', message: `${where}: ${firstLine(err)} (grants: docs/coordination.md)`, retry: true };
+    if (errno !== undefined && DENIED_ERRNOS.has(errno)) return { node: node.name, code: 'COORD_ACCESS_DENIED', message: `${where}: ${firstLine(err)} (grants: docs/coordination.md)`, retry: !sent };
     if (errno !== undefined && NOT_PRIMARY_ERRNOS.has(errno)) return { node: node.name, code: 'COORD_NOT_PRIMARY', message: `${where}: ${firstLine(err)}`, retry: true };
+    if (sent) return { node: node.name, code: errno !== undefined ? 'COORD_STORE_ERROR' : 'COORD_WRITE_UNKNOWN', message: `${where}: ${firstLine(err)}`, retry: false };
     return { node: node.name, code: errno !== undefined ? 'COORD_STORE_ERROR' : 'COORD_STORE_UNAVAILABLE', message: `${where}: ${firstLine(err)}`, retry: true };
   }
 
