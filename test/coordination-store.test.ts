@@ -116,6 +116,18 @@ describe('Galera writer store (real 3-node Galera)', () => {
     assert.deepEqual(back.record?.writers, ['node2']);
   });
 
+  it('an account without UPDATE on the table gets COORD_ACCESS_DENIED, naming the node', async () => {
+    await sb!.sql(1, "CREATE USER 'gw_ro'@'%' IDENTIFIED BY 'ro-Pw-123'; GRANT SELECT ON galera_warden.* TO 'gw_ro'@'%'");
+    const ro = new GaleraWriterStore({ cluster: 'race', nodes: [nodes[0]!], session: { user: 'gw_ro', password: 'ro-Pw-123', connectTimeoutMs: 3000 }, timeoutMs: 10_000 });
+    stores.push(ro);
+    const r = await ro.read();
+    assert.ok(r.ok && r.record);
+    const w = await ro.compareAndSet(r.record.epoch, change(['node1'], 'ro'));
+    assert.ok(!w.ok && w.error !== undefined, JSON.stringify(w));
+    assert.equal(w.error.code, 'COORD_ACCESS_DENIED');
+    assert.match(w.error.message, /node1 \(127\.0\.0\.1:\d+\).*UPDATE command denied/);
+  });
+
   it('a frozen node: alone it makes the operation fail by the hard timeout; listed first, its share runs out and the next node answers (once the group has excluded it)', async () => {
     const alone = store([2], 1500);
     const first = store([2, 1], 3000);

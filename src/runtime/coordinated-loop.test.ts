@@ -118,6 +118,26 @@ describe('loop with a shared writer record', () => {
     assert.equal(role(t.desired, 'node2').writer, 'backup');
   });
 
+  it('two lost races in one tick route no writer for that tick (COORDINATION_CONFLICT), never the unrecorded choice', async () => {
+    const cell = new MemoryRecordCell();
+    const clock = { t: 1_000_000 };
+    let down = false;
+    const a = instance(cell, 'a', clock, () => (down ? withoutNode1(clock.t) : healthyCluster(config, clock.t)));
+    await a.tick();
+    down = true;
+    // another instance (that still sees node1) keeps rewriting node1 just before each compare-and-set
+    a.store.beforeCas = () => a.store.writeAsOther({ writers: ['node1'], setBy: 'b' });
+    const t = await a.tick();
+    assert.deepEqual(t.desired.writers, []);
+    assert.ok(t.findings.some((f) => f.code === 'COORDINATION_CONFLICT'));
+    assert.equal(a.store.calls.filter((c) => c.op === 'cas').length, 3, 'one to create the record, two tries in the conflicting tick');
+    assert.deepEqual(cell.record?.writers, ['node1']);
+    a.store.beforeCas = undefined;
+    const next = await a.tick();
+    assert.deepEqual(next.desired.writers, ['node2']);
+    assert.deepEqual(cell.record?.writers, ['node2']);
+  });
+
   it('adopts a newer epoch written by another instance on the next tick: routes its writer, severs the old one', async () => {
     const cell = new MemoryRecordCell();
     const a = instance(cell, 'a', { t: 1_000_000 });
