@@ -48,15 +48,16 @@ function instance(cell: MemoryRecordCell, id: string, clock: { t: number }, obse
   const store = new MemoryWriterStore('c1', cell);
   const router = new RecordingRouter(cell, routerSays);
   const coordinator = new WriterCoordinator({ store, instanceId: id, leaseMs: LEASE, log: quiet() });
+  const recorder = new TickRecorder();
   const loop = new WardenLoop({
-    observe: async () => observe(), decideConfig: config, routers: [router], recorder: new TickRecorder(), intervalMs: INTERVAL, log: quiet(), now: () => clock.t, coordinator,
+    observe: async () => observe(), decideConfig: config, routers: [router], recorder, intervalMs: INTERVAL, log: quiet(), now: () => clock.t, coordinator,
   });
   const tick = async () => {
     const t = await loop.tick();
     clock.t += INTERVAL;
     return t;
   };
-  return { store, router, loop, coordinator, tick };
+  return { store, router, loop, coordinator, tick, recorder };
 }
 
 const role = (d: DesiredRouting, node: string) => d.nodes.find((n) => n.node === node)!;
@@ -219,6 +220,16 @@ describe('loop with a shared writer record', () => {
     await a.tick();
     assert.deepEqual(a.loop.maintenanceMarks(), []);
     assert.deepEqual(cell.record?.maintenance, []);
+  });
+
+  it('a maintenance mark on a non-writer moves the epoch but counts as no fail-over', async () => {
+    const cell = new MemoryRecordCell();
+    const a = instance(cell, 'a', { t: 1_000_000 });
+    await a.tick();
+    a.loop.setMaintenance('node3', true);
+    const t = await a.tick();
+    assert.deepEqual([t.desired.writers, t.desired.epoch, cell.record?.maintenance], [['node1'], 2, ['node3']]);
+    assert.equal(a.recorder.counters().failovers, 0);
   });
 
   it('traffic switched off in the record drains every node on every instance', async () => {
