@@ -59,12 +59,3 @@ export type CasResult =
   | { ok: true; record: WriterRecord; error?: undefined; current?: undefined }
   | { ok: false; current: WriterRecord | null; error?: undefined }
   | { ok: false; error: StoreFailure; current?: undefined };
-
-export const EMPTY_RECORD_CHANGE: WriterRecordChange = { writers: [], setBy: '', setAt: 0, maintenance: [], trafficEnabled: true, message: '' };
-
-const sorted = (a: readonly string[]): string => [...a].sort().join('\u0000');
-
-/** The same routing-relevant content (writers in order, maintenance as a set, traffic switch, message). */
-export function sameContent(a: Pick<WriterRecord, 'writers' | 'maintenance' | 'trafficEnabled' | 'message'>, b: Pick<WriterRecord, 'writers' | 'maintenance' | 'trafficEnabled' | 'message'>): boolean {
-  return a.writers.join('\u0000') === b.writers.join('\u0000') && sorted(a.maintenance) === sorted(b.maintenance) && a.trafficEnabled === b.trafficEnabled && a.message === b.message;
-}
