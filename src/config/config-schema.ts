@@ -15,6 +15,7 @@ import { apiSection } from './sections/api.js';
 import { proxysqlSection } from './sections/proxysql.js';
 import { fencingSection } from './sections/fencing.js';
 import { haproxySection } from './sections/haproxy.js';
+import { coordinationSection } from './sections/coordination.js';
 
 export const configSchema = table(
   {
@@ -32,6 +33,7 @@ export const configSchema = table(
     fencing: fencingSection.prefault({}),
     /** absent: no HAProxy is driven */
     haproxy: haproxySection.optional(),
+    coordination: coordinationSection.prefault({}),
   },
   'a TOML document',
 );

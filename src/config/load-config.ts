@@ -72,7 +72,7 @@ export async function parseConfig(text: string, file: string, io: ConfigIo = def
   if (healthcheck.node !== undefined && !nodes.some((n) => n.name === healthcheck.node)) {
     fail(abs, [`healthcheck.node: no [[nodes]] entry is named "${healthcheck.node}" (known: ${nodes.map((n) => n.name).join(', ')})`]);
   }
-  return deepFreeze({ file: abs, cluster: c.cluster, credentials, probe: c.probe, tls, nodes, healthcheck, routing: c.routing, run, proxy: c.proxy, api, proxysql, fencing: c.fencing, ...(c.haproxy && { haproxy: c.haproxy }) });
+  return deepFreeze({ file: abs, cluster: c.cluster, credentials, probe: c.probe, tls, nodes, healthcheck, routing: c.routing, run, proxy: c.proxy, api, proxysql, fencing: c.fencing, coordination: c.coordination, ...(c.haproxy && { haproxy: c.haproxy }) });
 }
 
 /** Reads and validates a galera-warden TOML config file. Throws ConfigError. */

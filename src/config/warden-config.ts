@@ -12,6 +12,7 @@ import type { HaproxySection } from './sections/haproxy.js';
 import type { FencingSection } from './sections/fencing.js';
 import type { RoutingSection } from './sections/routing.js';
 import type { RunSection } from './sections/run.js';
+import type { CoordinationSection } from './sections/coordination.js';
 
 export interface ResolvedCredentials {
   readonly user: string;
@@ -61,4 +62,6 @@ export interface WardenConfig {
   readonly fencing: Readonly<FencingSection>;
   /** HAProxy driven through its runtime API; absent when the file has no [haproxy] table */
   readonly haproxy?: Readonly<HaproxySection>;
+  /** the shared writer record (store "none" by default) */
+  readonly coordination: Readonly<CoordinationSection>;
 }

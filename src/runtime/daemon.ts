@@ -7,7 +7,12 @@ import { ProxySqlAdapter } from '../apply/proxysql/adapter.js';
 import { hostgroups } from '../apply/proxysql/servers.js';
 import { HaproxyAdapter } from '../apply/haproxy/adapter.js';
 import { parseSocketAddress } from '../apply/haproxy/runtime-client.js';
+import os from 'node:os';
 import { decideConfigOf } from '../config/decide-config-of.js';
+import { leaseMsOf } from '../config/sections/coordination.js';
+import { GaleraWriterStore } from '../coordinate/galera-writer-store.js';
+import { WriterCoordinator } from '../coordinate/writer-coordinator.js';
+import type { WriterStore } from '../coordinate/writer-store.js';
 import type { ReportSource } from '../model/tick.js';
 import { ClusterProber } from '../observe/probe-cluster.js';
 import { probeOptionsFromConfig } from '../observe/probe-options.js';
@@ -49,6 +54,7 @@ export class Daemon {
   private readonly proxysql: ProxySqlAdapter | undefined;
   private readonly haproxy: HaproxyAdapter | undefined;
   private readonly fencer: GaleraFencer | undefined;
+  private store: WriterStore | undefined;
   private report: Closable | undefined;
   readonly source: RuntimeReportSource;
   private closing: Promise<void> | undefined;
@@ -112,6 +118,7 @@ export class Daemon {
       });
     }
     const fencer = this.fencer;
+    const coordinator = this.coordinator();
     this.loop = new WardenLoop({
       observe: () => this.prober.tick(),
       decideConfig: decideConfigOf(config),
@@ -121,11 +128,31 @@ export class Daemon {
       log,
       state: new StateFile(this.stateFile, (m) => log.warn({ stateFile: this.stateFile }, m)),
       ...(fencer ? { fencing: { config: fencer.config, execute: (plan) => fencer.execute(plan) } } : {}),
+      ...(coordinator ? { coordinator } : {}),
     });
     this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats(), this.health ? () => this.readiness(this.draining) : undefined);
   }
 
   private draining = false;
+
+  /** [coordination] store = "galera": the writer record in a table of the cluster, through the probe account */
+  private coordinator(): WriterCoordinator | undefined {
+    const { config, log } = this.o;
+    const c = config.coordination;
+    if (c.store === 'none') return undefined;
+    const probe = probeOptionsFromConfig(config);
+    const store = new GaleraWriterStore({
+      cluster: config.cluster.name,
+      nodes: config.nodes,
+      session: { user: probe.user, password: probe.password.reveal(), connectTimeoutMs: Math.min(probe.connectTimeoutMs, c.timeoutMs), ...(probe.tls && { tls: probe.tls }) },
+      timeoutMs: c.timeoutMs,
+      schema: c.schema,
+    });
+    this.store = store;
+    const instanceId = c.instanceId ?? `${os.hostname()}:${process.pid}`;
+    log.info({ store: c.store, schema: c.schema, instanceId, leaseMs: leaseMsOf(c, config.run.intervalMs) }, 'coordination: routing the writer of the shared record');
+    return new WriterCoordinator({ store, instanceId, leaseMs: leaseMsOf(c, config.run.intervalMs), log });
+  }
 
   /** what the health port's /ready answers: a routed writer and a tick younger than three intervals (plus the probe deadline) */
   private readiness(draining: boolean): Readiness {
@@ -169,6 +196,7 @@ export class Daemon {
       await this.proxysql?.close();
       await this.haproxy?.close();
       this.fencer?.destroy();
+      await this.store?.close();
       await this.report?.close();
       await this.health?.close();
       this.prober.destroy();
@@ -184,6 +212,7 @@ export class Daemon {
     await this.proxysql?.destroy();
     await this.haproxy?.destroy();
     this.fencer?.destroy();
+    this.store?.destroy();
     await this.report?.close();
     await this.health?.close();
     this.prober.destroy();

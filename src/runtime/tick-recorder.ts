@@ -23,7 +23,8 @@ export class TickRecorder {
     this.totals.ticks++;
     if (overran) this.totals.overruns++;
     if (tick.applied.some((a) => !a.ok)) this.totals.applyErrors++;
-    if (prev && tick.desired.epoch !== prev.desired.epoch) this.totals.failovers++;
+    // the writer set, not the epoch: with a coordination store the epoch also moves on maintenance marks
+    if (prev && tick.desired.writers.join('\u0000') !== prev.desired.writers.join('\u0000')) this.totals.failovers++;
     const notable =
       !prev ||
       tick.changes.length > 0 ||

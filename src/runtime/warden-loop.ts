@@ -11,6 +11,7 @@ import type { FencingConfig, FencingOutcome, FencingPlan, FencingState, FencingT
 import type { ClusterObservation } from '../model/observation.js';
 import type { ApplyOutcome, TickRecord } from '../model/tick.js';
 import type { RouterAdapter } from '../apply/router.js';
+import type { WriterCoordinator } from '../coordinate/writer-coordinator.js';
 import { adoptionState, readRouterWriters } from './adopt-writer.js';
 import type { TickRecorder } from './tick-recorder.js';
 import type { Logger } from './logger.js';
@@ -32,6 +33,8 @@ export interface LoopHealth {
   routed: boolean;
   /** set while the last attempt failed (decide threw, a router threw): the error message */
   failing: string | null;
+  /** set while the coordination store keeps this instance from routing a writer: why */
+  coordination?: string | null;
 }
 
 export interface LoopOptions {
@@ -49,6 +52,8 @@ export interface LoopOptions {
   adoptTimeoutMs?: number;
   /** Galera-native fencing: the planner runs after decide(), the executor alongside the routers */
   fencing?: { config: FencingConfig; execute(plan: FencingPlan): Promise<FencingOutcome> };
+  /** the shared writer record ([coordination] store): read before each decision, written before each change of writer */
+  coordinator?: WriterCoordinator;
 }
 
 export class WardenLoop {
@@ -65,7 +70,7 @@ export class WardenLoop {
   private tickAgain = false;
   /** no saved state: read the routers' writers before the first decision */
   private coldStart: boolean;
-  private readonly healthState: LoopHealth = { lastTickAt: null, writers: [], routed: false, failing: null };
+  private readonly healthState: LoopHealth = { lastTickAt: null, writers: [], routed: false, failing: null, coordination: null };
   /** the last inoperative reason logged, so that the error is logged when it appears or changes, not every tick */
   private fencingInoperative: string | null = null;
 
@@ -74,6 +79,7 @@ export class WardenLoop {
     const saved = o.state?.loadSaved() ?? null;
     this.state = saved?.state ?? null;
     for (const m of saved?.maintenance ?? []) this.maintenance.add(m);
+    o.coordinator?.setLocalMarks(this.maintenanceMarks());
     this.coldStart = saved === null;
   }
 
@@ -86,6 +92,7 @@ export class WardenLoop {
       h.writers = record.desired.writers;
       h.routed = record.desired.writers.length > 0 && record.applied.every((a) => a.ok);
       h.failing = null;
+      h.coordination = record.desired.writers.length === 0 ? (record.findings.find((f) => f.code === 'COORDINATION_UNAVAILABLE' || f.code === 'COORDINATION_CONFLICT')?.message ?? null) : null;
       return record;
     } catch (err) {
       this.healthState.failing = (err as Error).message;
@@ -112,9 +119,22 @@ export class WardenLoop {
   private async tickOnce(): Promise<TickRecord> {
     const started = this.now();
     const observation = await this.o.observe();
+    const coord = this.o.coordinator;
+    if (coord) await coord.sync(this.now());
+    // the shared record names the writer: a restarted instance follows it, not the routers
+    if (this.coldStart && coord?.hasRecord()) this.coldStart = false;
     if (this.coldStart) await this.adopt();
     const now = this.now();
-    const result = decide({ observation, previous: this.state, config: this.o.decideConfig, now, external: this.external(now) });
+    const previous = coord ? coord.seed(this.state) : this.state;
+    const decideFrom = (p: DecideState | null) => decide({ observation, previous: p, config: this.o.decideConfig, now, external: this.external(now) });
+    let result = decideFrom(previous);
+    let coordinationFindings: TickRecord['findings'] = [];
+    if (coord) {
+      // the record changes first: nothing is routed that the record does not name
+      const settled = await coord.settle(result, previous, now, decideFrom);
+      result = settled.result;
+      coordinationFindings = settled.findings;
+    }
     const fencing = this.planFencing(observation, result.desired, now);
     const [applied, fenced] = await Promise.all([
       Promise.all<Promise<ApplyOutcome>>(this.o.routers.map((r) => r.apply(result.desired))),
@@ -129,7 +149,7 @@ export class WardenLoop {
       durationMs: this.now() - started,
       observation,
       desired: result.desired,
-      findings: fenced ? [...result.findings, ...fenced.findings].sort(byPriority) : result.findings,
+      findings: [...result.findings, ...coordinationFindings, ...(fenced?.findings ?? [])].sort(byPriority),
       changes: result.changes,
       applied,
       ...(fenced ? { fencing: fenced.record } : {}),
@@ -173,7 +193,7 @@ export class WardenLoop {
     if (this.maintenance.size > 0) v.maintenance = [...this.maintenance].sort();
     if (this.switchover && this.switchover.until > now) v.switchoverTo = this.switchover.node;
     else this.switchover = undefined;
-    return v;
+    return this.o.coordinator ? this.o.coordinator.external(v) : v;
   }
 
   private logTick(t: TickRecord): void {
@@ -222,12 +242,15 @@ export class WardenLoop {
 
   /** The mark is saved at once (when there is a state to save it with), so a restart keeps it. */
   setMaintenance(node: string, on: boolean): void {
+    // coordinated: the mark goes through the shared record (written on the next tick), the record's marks rule
+    this.o.coordinator?.requestMaintenance(node, on);
     if (on) this.maintenance.add(node);
     else this.maintenance.delete(node);
     this.persist();
   }
 
   maintenanceMarks(): string[] {
+    if (this.o.coordinator) return this.o.coordinator.maintenance();
     return [...this.maintenance].sort();
   }
 

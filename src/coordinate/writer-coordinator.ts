@@ -1,0 +1,193 @@
+// The loop's side of the shared writer record. Each tick: sync() reads the record (and writes queued
+// maintenance requests); seed() hands decide() the record's writer and epoch as its previous writer, so that a
+// restarted instance, or one that sees another instance's newer epoch, keeps that writer while it is eligible;
+// settle() records a change of writer by compare-and-set before anything is routed (a lost race re-reads,
+// re-decides and routes the winner's writer), and fails closed when the store does not answer: the last known
+// writer is kept only while it stays eligible and for at most the lease, then no writer is routed.
+import type { DecideResult, DecideState, Finding } from '../model/decision.js';
+import { INITIAL_DECIDE_STATE } from '../model/decision.js';
+import type { ExternalVerdict } from '../model/external.js';
+import type { StoreFailure, WriterRecord, WriterRecordChange } from '../model/writer-record.js';
+import { applyMarks, constrainWriters, coordinationFinding, eligibleWriter, sameList, withEpoch } from './constrain-writers.js';
+import type { WriterStore } from './writer-store.js';
+
+export interface CoordinatorLog {
+  info(fields: object, msg: string): void;
+  warn(fields: object, msg: string): void;
+  error(fields: object, msg: string): void;
+}
+
+export interface CoordinatorOptions {
+  store: WriterStore;
+  /** this instance, in the record's setBy */
+  instanceId: string;
+  /** how long after the store last answered the last known writer may still be routed */
+  leaseMs: number;
+  log: CoordinatorLog;
+  /** maintenance marks from the state file: used until the store has a record */
+  maintenance?: readonly string[];
+}
+
+export interface CoordinationStatus {
+  store: string;
+  /** the record as last seen (null: none yet, or never read) */
+  record: WriterRecord | null;
+  /** the last time the store answered (epoch ms), null: never */
+  contactAt: number | null;
+  /** set while the store fails */
+  failing: StoreFailure | null;
+}
+
+export const COORDINATION_UNAVAILABLE = 'COORDINATION_UNAVAILABLE';
+export const COORDINATION_CONFLICT = 'COORDINATION_CONFLICT';
+
+export class WriterCoordinator {
+  private known: WriterRecord | null = null;
+  private contactAt: number | null = null;
+  private failing: StoreFailure | null = null;
+  private localMarks: string[];
+  private pending: { node: string; on: boolean }[] = [];
+
+  constructor(private readonly o: CoordinatorOptions) {
+    this.localMarks = [...(o.maintenance ?? [])].sort();
+  }
+
+  status(): CoordinationStatus {
+    return { store: this.o.store.kind, record: this.known, contactAt: this.contactAt, failing: this.failing };
+  }
+
+  /** the marks kept in the state file: in force until the store has a record */
+  setLocalMarks(marks: readonly string[]): void {
+    this.localMarks = [...marks].sort();
+  }
+
+  /** a record has been read (the cold start need not ask the routers) */
+  hasRecord(): boolean {
+    return this.known !== null;
+  }
+
+  /** The marks in force: the record's (or the local ones before there is a record), with queued requests applied. */
+  maintenance(): string[] {
+    return applyMarks(this.known?.maintenance ?? this.localMarks, this.pending);
+  }
+
+  /** An operator's request; written to the record on the next sync. */
+  requestMaintenance(node: string, on: boolean): void {
+    this.pending.push({ node, on });
+  }
+
+  /** The external verdicts the record imposes: its maintenance marks, and its traffic switch. */
+  external(base: ExternalVerdict): ExternalVerdict {
+    const v: ExternalVerdict = { ...base };
+    const marks = this.maintenance();
+    if (marks.length > 0) v.maintenance = marks;
+    else delete v.maintenance;
+    const k = this.known;
+    if (k && !k.trafficEnabled) v.fenceAll = `traffic is disabled in the coordination record (by ${k.setBy}${k.message ? `: ${k.message}` : ''})`;
+    return v;
+  }
+
+  private change(now: number, over: Partial<WriterRecordChange>): WriterRecordChange {
+    const k = this.known;
+    return {
+      writers: k?.writers ?? [], setBy: this.o.instanceId, setAt: now, maintenance: k?.maintenance ?? this.localMarks,
+      trafficEnabled: k?.trafficEnabled ?? true, message: k?.message ?? '', ...over,
+    };
+  }
+
+  private fail(error: StoreFailure): void {
+    if (this.failing?.code !== error.code || this.failing.message !== error.message) this.o.log.error({ code: error.code, attempts: error.attempts }, `coordination store: ${error.message}`);
+    this.failing = error;
+  }
+
+  private answered(now: number, record: WriterRecord | null): void {
+    if (this.failing) this.o.log.info({ store: this.o.store.kind }, 'coordination store answers again');
+    this.failing = null;
+    this.contactAt = now;
+    const k = this.known;
+    if (record && (!k || record.epoch !== k.epoch) && record.setBy !== this.o.instanceId) {
+      this.o.log.info({ epoch: record.epoch, writers: record.writers, setBy: record.setBy, maintenance: record.maintenance }, `coordination record epoch ${record.epoch} by ${record.setBy}: writers [${record.writers.join(', ')}]`);
+    }
+    this.known = record;
+  }
+
+  /** Reads the record; writes queued maintenance requests. Never throws. */
+  async sync(now: number): Promise<void> {
+    const r = await this.o.store.read();
+    if (!r.ok) return this.fail(r.error);
+    this.answered(now, r.record);
+    for (let attempt = 0; attempt < 2 && this.pending.length > 0; attempt++) {
+      const marks = this.maintenance();
+      if (this.known && sameList(marks, this.known.maintenance)) {
+        this.pending = [];
+        break;
+      }
+      const w = await this.o.store.compareAndSet(this.known?.epoch ?? 0, this.change(now, { maintenance: marks }));
+      if (w.error) return this.fail(w.error);
+      this.answered(now, w.ok ? w.record : w.current);
+      if (w.ok) {
+        this.pending = [];
+        this.localMarks = marks;
+      }
+    }
+  }
+
+  /** decide()'s previous state with the record's writer and epoch (unchanged while there is no record). */
+  seed(previous: DecideState | null): DecideState | null {
+    const k = this.known;
+    if (!k) return previous;
+    const base = previous ?? INITIAL_DECIDE_STATE;
+    const same = sameList(base.writer.nodes, k.writers);
+    return {
+      ...base,
+      writer: { nodes: [...k.writers], epoch: k.epoch, since: same ? base.writer.since : k.setAt, last: k.writers.length > 0 ? [...k.writers] : base.writer.last },
+    };
+  }
+
+  /**
+   * Makes the decision agree with the record: records a change of writer by compare-and-set (at most two tries
+   * per tick), or fails closed. `redecide` runs decide() again from a previous state (after a lost race).
+   */
+  async settle(result: DecideResult, previous: DecideState | null, now: number, redecide: (previous: DecideState | null) => DecideResult): Promise<{ result: DecideResult; findings: Finding[] }> {
+    if (this.failing) return this.failClosed(result, previous, now);
+    let cur = result;
+    let prev = previous;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const k = this.known;
+      const want = cur.desired.writers;
+      if (k ? sameList(want, k.writers) : want.length === 0) return { result: withEpoch(cur, k?.epoch ?? 0), findings: [] };
+      const w = await this.o.store.compareAndSet(k?.epoch ?? 0, this.change(now, { writers: [...want], maintenance: this.maintenance() }));
+      if (w.error) {
+        this.fail(w.error);
+        return this.failClosed(cur, prev, now);
+      }
+      if (w.ok) {
+        this.answered(now, w.record);
+        this.o.log.info({ epoch: w.record.epoch, writers: want }, `coordination record: writers [${want.join(', ')}] at epoch ${w.record.epoch}`);
+        return { result: withEpoch(cur, w.record.epoch), findings: [] };
+      }
+      this.answered(now, w.current);
+      this.o.log.warn({ wanted: want, epoch: w.current?.epoch, writers: w.current?.writers, setBy: w.current?.setBy }, 'coordination record: another instance changed the writer first; re-deciding from its record');
+      prev = this.seed(previous);
+      cur = redecide(prev);
+    }
+    const k = this.known;
+    if (k && sameList(cur.desired.writers, k.writers)) return { result: withEpoch(cur, k.epoch), findings: [] };
+    const msg = 'the writer record changed under this instance twice in one tick: routing no writer until the next tick';
+    const f = coordinationFinding(COORDINATION_CONFLICT, 'error', 955, msg);
+    return { result: constrainWriters(cur, [], k?.epoch ?? 0, previous, { code: COORDINATION_CONFLICT, message: msg }, now), findings: [f] };
+  }
+
+  /** The store cannot be read or written: keep the last known writer while eligible and within the lease, else none. */
+  private failClosed(result: DecideResult, previous: DecideState | null, now: number): { result: DecideResult; findings: Finding[] } {
+    const k = this.known;
+    const why = `${this.failing?.code ?? 'COORD_STORE_UNAVAILABLE'}: ${this.failing?.message ?? 'no answer'}`;
+    const left = this.contactAt === null ? -1 : this.contactAt + this.o.leaseMs - now;
+    const keep = k !== null && left >= 0 && k.writers.length > 0 && k.writers.every((w) => eligibleWriter(result.desired, w)) ? k.writers : [];
+    const message = keep.length > 0
+      ? `coordination store unavailable (${why}); keeping the recorded writer ${keep.join(', ')} for at most ${left} ms more (lease)`
+      : `coordination store unavailable (${why}); routing no writer until it answers (${k === null ? 'no record known' : left < 0 ? 'lease expired' : 'the recorded writer is not eligible'})`;
+    const f = coordinationFinding(COORDINATION_UNAVAILABLE, keep.length > 0 ? 'warning' : 'critical', keep.length > 0 ? 600 : 960, message);
+    return { result: constrainWriters(result, keep, k?.epoch ?? 0, previous, { code: COORDINATION_UNAVAILABLE, message }, now), findings: [f] };
+  }
+}
