@@ -113,10 +113,16 @@ checkInterMs = 1000
     assert.equal(old?.admin, 'maint');
     await sb!.start(1);
     await waitFor('node1 back in the reader backend', 240_000, async () => ((await ready('galera_reader')).includes('node1') ? true : undefined), 500);
-    assert.deepEqual(await ready('galera_writer'), [node], 'HAProxy moved the writer back');
+    // node1 rejoins by a state transfer: its donor is desynced for a while and may hand the writer role to the
+    // third node; what must not happen is the role moving back to node1
+    const now = await ready('galera_writer');
+    assert.equal(now.length, 1, `one writer ready: ${now.join(', ')}`);
+    assert.notEqual(now[0], 'node1', 'HAProxy moved the writer back to node1');
     assert.equal((await servers('galera_writer')).find((s) => s.server === 'node1')?.admin, 'maint');
-    assert.equal(await writeUntil('a write after node1 returned', 3, () => true, 60_000), node);
-    // every write acknowledged after the kill is on the new writer, none on node1
-    assert.deepEqual(await sb!.sql(node === 'node2' ? 2 : 3, 'SELECT DISTINCT node FROM app.hx WHERE seq >= 2'), [[node]]);
+    const after = await writeUntil('a write after node1 returned', 3, () => true, 60_000);
+    assert.notEqual(after, 'node1');
+    // every write acknowledged after the kill is on a new writer, none on node1
+    const survivors = (await sb!.sql(node === 'node2' ? 2 : 3, 'SET STATEMENT wsrep_sync_wait=1 FOR SELECT DISTINCT node FROM app.hx WHERE seq >= 2')).map((r) => r[0]);
+    assert.ok(survivors.length > 0 && !survivors.includes('node1'), `writes after the kill on ${survivors.join(', ')}`);
   });
 });
