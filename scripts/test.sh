@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds from scratch, lints, then the unit tests and the
-# integration tests (which start real Galera sandboxes, one test file at a time). Exit status is the
+# integration tests (which start real Galera sandboxes; two test files at a time, each in its own port range,
+# folder and netns subnet, so that waiting on Galera overlaps). Exit status is the
 # tests': non-zero when any phase fails. Prints the wall time of each phase and of the whole run.
 #
 #   scripts/test.sh                the full run
@@ -60,7 +61,8 @@ integration_tests() {
   local files
   files=$(find dist/test -name '*.test.js' | sort)
   if [ -z "$files" ]; then echo "no integration tests in dist/test" >&2; return 1; fi
-  node --test --test-reporter=spec --test-concurrency=1 $files
+  # every file has its own sandbox slot (ports, folder, subnet): two at a time never share a resource
+  node --test --test-reporter=spec --test-concurrency=2 $files
 }
 
 # a clean build: no compiled test of a source file that is gone
