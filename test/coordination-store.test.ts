@@ -1,9 +1,11 @@
-// The Galera-table writer store against a real 3-node cluster: two instances racing compare-and-set from the
-// same epoch through different nodes (exactly one wins each round, the loser sees the winner's record), and a
-// node outside the Primary component (gmcast.isolate=1) refusing writes through it.
+// The Galera-table writer store against a real 3-node cluster: the shared store contract (writer-store-contract.ts,
+// instances through different nodes), two instances racing compare-and-set from the same epoch through different
+// nodes (exactly one wins each round, the loser sees the winner's record), and a node outside the Primary
+// component (gmcast.isolate=1) refusing writes through it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { GaleraWriterStore } from '../src/coordinate/galera-writer-store.js';
+import { writerStoreContract } from '../src/coordinate/writer-store-contract.js';
 import type { StoreNode } from '../src/coordinate/galera-writer-store.js';
 import type { CasResult, WriterRecordChange } from '../src/model/writer-record.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
@@ -40,6 +42,17 @@ describe('Galera writer store (real 3-node Galera)', () => {
     for (const s of stores) s.destroy();
     await stopSandbox(sb);
   });
+
+  writerStoreContract('galera', () => ({
+    open: (cluster, instance) => {
+      const i = Number(instance.replace(/\D/g, '') || instance.charCodeAt(0)) % 3;
+      const s = new GaleraWriterStore({ cluster, nodes: [0, 1, 2].map((k) => nodes[(i + k) % 3]!), session: { user: 'warden', password: sb!.password('warden'), connectTimeoutMs: 3000 }, timeoutMs: 10_000 });
+      stores.push(s);
+      return s;
+    },
+    racers: 3,
+    close: () => Promise.resolve(),
+  }));
 
   it('creates its table on the first write and reads back what it wrote through another node', async () => {
     const a = store([1, 2, 3]);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryRecordCell, MemoryWriterStore } from './memory-writer-store.js';
 import type { WriterRecordChange } from '../../model/writer-record.js';
+import { writerStoreContract } from '../writer-store-contract.js';
 
 const change = (writers: string[], setBy: string): WriterRecordChange => ({ writers, setBy, setAt: 1, maintenance: [], trafficEnabled: true, message: '' });
 
@@ -36,3 +37,13 @@ describe('memory writer store (the reference for the store contract)', () => {
     assert.equal(s.cell.record, null);
   });
 });
+
+const cells = new Map<string, MemoryRecordCell>();
+writerStoreContract('memory', () => ({
+  open: (cluster: string) => {
+    const cell = cells.get(cluster) ?? new MemoryRecordCell();
+    cells.set(cluster, cell);
+    return new MemoryWriterStore(cluster, cell);
+  },
+  close: () => Promise.resolve(),
+}));
