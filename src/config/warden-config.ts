@@ -12,7 +12,7 @@ import type { HaproxySection } from './sections/haproxy.js';
 import type { FencingSection } from './sections/fencing.js';
 import type { RoutingSection } from './sections/routing.js';
 import type { RunSection } from './sections/run.js';
-import type { CoordinationSection } from './sections/coordination.js';
+import type { ResolvedCoordination } from './resolve-coordination.js';
 
 export interface ResolvedCredentials {
   readonly user: string;
@@ -62,6 +62,6 @@ export interface WardenConfig {
   readonly fencing: Readonly<FencingSection>;
   /** HAProxy driven through its runtime API; absent when the file has no [haproxy] table */
   readonly haproxy?: Readonly<HaproxySection>;
-  /** the shared writer record (store "none" by default) */
-  readonly coordination: Readonly<CoordinationSection>;
+  /** the shared writer record (store "none" by default); etcd TLS files read and the etcd password resolved into Secrets */
+  readonly coordination: Readonly<ResolvedCoordination>;
 }

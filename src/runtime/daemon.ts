@@ -10,6 +10,8 @@ import { parseSocketAddress } from '../apply/haproxy/runtime-client.js';
 import os from 'node:os';
 import { decideConfigOf } from '../config/decide-config-of.js';
 import { leaseMsOf } from '../config/sections/coordination.js';
+import { DEFAULT_ETCD_PREFIX } from '../coordinate/etcd-record.js';
+import { EtcdWriterStore } from '../coordinate/etcd-writer-store.js';
 import { GaleraWriterStore } from '../coordinate/galera-writer-store.js';
 import { WriterCoordinator } from '../coordinate/writer-coordinator.js';
 import type { WriterStore } from '../coordinate/writer-store.js';
@@ -135,23 +137,35 @@ export class Daemon {
 
   private draining = false;
 
-  /** [coordination] store = "galera": the writer record in a table of the cluster, through the probe account */
+  /** [coordination] store = "galera" (a table of the cluster, through the probe account) or "etcd" */
   private coordinator(): WriterCoordinator | undefined {
     const { config, log } = this.o;
     const c = config.coordination;
     if (c.store === 'none') return undefined;
-    const probe = probeOptionsFromConfig(config);
-    const store = new GaleraWriterStore({
-      cluster: config.cluster.name,
-      nodes: config.nodes,
-      session: { user: probe.user, password: probe.password.reveal(), connectTimeoutMs: Math.min(probe.connectTimeoutMs, c.timeoutMs), ...(probe.tls && { tls: probe.tls }) },
-      timeoutMs: c.timeoutMs,
-      schema: c.schema,
-    });
-    this.store = store;
     const instanceId = c.instanceId ?? `${os.hostname()}:${process.pid}`;
-    log.info({ store: c.store, schema: c.schema, instanceId, leaseMs: leaseMsOf(c, config.run.intervalMs) }, 'coordination: routing the writer of the shared record');
-    return new WriterCoordinator({ store, instanceId, leaseMs: leaseMsOf(c, config.run.intervalMs), log });
+    const leaseMs = leaseMsOf(c, config.run.intervalMs);
+    let store: WriterStore;
+    if (c.store === 'etcd') {
+      const tls = c.etcdTls?.reveal();
+      store = new EtcdWriterStore({
+        cluster: config.cluster.name, endpoints: c.endpoints ?? [], instanceId, leaseMs, timeoutMs: c.timeoutMs, prefix: c.prefix ?? DEFAULT_ETCD_PREFIX,
+        ...(tls && { tls }),
+        ...(c.username !== undefined && c.etcdPassword && { auth: { username: c.username, password: c.etcdPassword.reveal() } }),
+      });
+      log.info({ store: c.store, endpoints: c.endpoints, prefix: c.prefix ?? DEFAULT_ETCD_PREFIX, instanceId, leaseMs }, 'coordination: routing the writer of the shared record');
+    } else {
+      const probe = probeOptionsFromConfig(config);
+      store = new GaleraWriterStore({
+        cluster: config.cluster.name,
+        nodes: config.nodes,
+        session: { user: probe.user, password: probe.password.reveal(), connectTimeoutMs: Math.min(probe.connectTimeoutMs, c.timeoutMs), ...(probe.tls && { tls: probe.tls }) },
+        timeoutMs: c.timeoutMs,
+        schema: c.schema,
+      });
+      log.info({ store: c.store, schema: c.schema, instanceId, leaseMs }, 'coordination: routing the writer of the shared record');
+    }
+    this.store = store;
+    return new WriterCoordinator({ store, instanceId, leaseMs, log });
   }
 
   /** what the health port's /ready answers: a routed writer and a tick younger than three intervals (plus the probe deadline) */
