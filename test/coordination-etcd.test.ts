@@ -3,7 +3,8 @@
 // malformed value, the presence lease of an instance that dies (gone after its TTL) or closes (gone at once), an
 // instance whose lease etcd revoked (its write fails as an outcome, the next call registers again), a frozen
 // etcd, and an etcd SIGKILLed and restarted mid-run (calls end by their timeout with a failure outcome; after
-// the restart the record is intact and compare-and-set works again). Ports 28200-28201.
+// the restart the record is intact and compare-and-set works again), and a dead endpoint beside a live one. Ports
+// 28200-28202.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Etcd3 } from 'etcd3';
@@ -17,6 +18,8 @@ import { settles, waitFor } from './support/sandbox-fixture.js';
 
 const CLIENT_PORT = 28200;
 const PEER_PORT = 28201;
+/** nothing listens there */
+const DEAD_PORT = 28202;
 const PREFIX = '/gw-test';
 const OUTAGE_CODES: StoreFailureCode[] = ['COORD_STORE_UNAVAILABLE', 'COORD_TIMEOUT', 'COORD_WRITE_UNKNOWN'];
 
@@ -97,6 +100,16 @@ describe('etcd writer store (real etcd)', { skip: skipEtcd }, () => {
     assert.deepEqual(await live(s), ['a']);
     const again = await s.compareAndSet(1, contractChange(['db2'], 'a'));
     assert.ok(again.ok, JSON.stringify(again));
+  });
+
+  it('a dead endpoint listed beside the live one is skipped within the deadline', async () => {
+    const s = open('endpoints', 'a', { endpoints: [`http://127.0.0.1:${DEAD_PORT}`, etcd!.endpoint] });
+    for (let i = 0; i < 6; i++) {
+      const r = await s.read();
+      assert.ok(r.ok, JSON.stringify(r));
+      const w = await s.compareAndSet(i, contractChange([`db${1 + (i % 3)}`], 'a'));
+      assert.ok(w.ok, JSON.stringify(w));
+    }
   });
 
   it('a frozen etcd (SIGSTOP): reads and writes end by their timeout as failure outcomes', async () => {
