@@ -61,14 +61,15 @@ describe('daemon', () => {
 
   it('[coordination] store = "etcd" with no etcd answering: routes no writer, says why naming the endpoint, /ready 503', async () => {
     const dead = await freePort();
-    const d = await h.daemon(`[run]\nintervalMs = 50\nstateFile = "state-etcd.json"\n[coordination]\nstore = "etcd"\nendpoints = ["http://127.0.0.1:${dead}"]\ntimeoutMs = 200\n${await PROXY()}`);
+    const d = await h.daemon(`[run]\nintervalMs = 50\nstateFile = "state-etcd.json"\n[coordination]\nstore = "etcd"\nendpoints = ["http://127.0.0.1:${dead}"]\ntimeoutMs = 500\n${await PROXY()}`);
     const ep = await d.start();
     await waitFor(() => (d.source.latest()?.findings ?? []).some((f) => f.code === 'COORDINATION_UNAVAILABLE'), 'a coordination finding');
     const t = d.source.latest()!;
     assert.deepEqual(t.desired.writers, []);
     const f = t.findings.find((x) => x.code === 'COORDINATION_UNAVAILABLE')!;
     assert.equal(f.severity, 'critical');
-    assert.ok(f.message.includes(`127.0.0.1:${dead}`) && f.message.includes('COORD_STORE_UNAVAILABLE'), f.message);
+    // refused at once, or (on a busy machine) not even that within the timeout
+    assert.ok(f.message.includes(`127.0.0.1:${dead}`) && /COORD_(STORE_UNAVAILABLE|TIMEOUT)/.test(f.message), f.message);
     const ready = await fetch(`http://${ep.health}/ready`);
     assert.equal(ready.status, 503);
     assert.equal(((await ready.json()) as { reason?: string }).reason, 'coordination unavailable');
