@@ -19,9 +19,13 @@ export class KubeError extends WardenError {
 export function loadKubeConfig(o: { kubeconfig?: string | undefined } = {}): KubeConfig {
   const kc = new KubeConfig();
   const file = o.kubeconfig ?? process.env.KUBECONFIG;
-  if (file) kc.loadFromFile(file);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else kc.loadFromDefault();
+  try {
+    if (file) kc.loadFromFile(file);
+    else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+    else kc.loadFromDefault();
+  } catch (err) {
+    throw new KubeError(0, `cannot load the Kubernetes credentials from ${file ?? 'the service account / ~/.kube/config'}: ${(err as Error).message}`, { cause: err });
+  }
   if (!kc.getCurrentCluster()) throw new KubeError(0, `no Kubernetes cluster in ${file ?? 'the default kubeconfig'} (context "${kc.getCurrentContext()}")`);
   return kc;
 }
