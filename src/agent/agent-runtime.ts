@@ -150,6 +150,8 @@ export class AgentRuntime {
     }
     // done already, and nothing moved since: the core service will answer when it is back
     if (!force && this.#configRows && sameRows(have, this.#configRows)) return;
+    // FROM CONFIG merges the file's rows into the table (measured on 2.7.1): empty it first
+    await admin.query('DELETE FROM proxysql_servers');
     await admin.query('LOAD PROXYSQL SERVERS FROM CONFIG');
     await admin.query('LOAD PROXYSQL SERVERS TO RUNTIME');
     const now = parseRows(await admin.query('SELECT hostname, port, weight, comment FROM runtime_proxysql_servers'));
