@@ -207,7 +207,7 @@ describe('galera-warden agent against real ProxySQL and the Kubernetes API doubl
     assert.equal(a.err(), '', 'no error output');
   });
 
-  it('satellite: when every core is gone it loads proxysql_servers from its config once; /shutdown drains a connected client and exits 0', async () => {
+  it('satellite: when every core is gone it loads proxysql_servers from its config once; /shutdown drains a connected client and exits 0; dump writes the CSVs', async () => {
     const s = startAgent('satellite', 'sat-0', '127.0.0.21', 25103);
     await until('satellite agent up', async () => (await probe(s, '/healthz/live')) === 200);
     // every core goes: pods deleted, ProxySQLs stopped
@@ -227,8 +227,14 @@ describe('galera-warden agent against real ProxySQL and the Kubernetes API doubl
     const client = await mysql.createConnection({ host: '127.0.0.21', port: MYSQL, user: 'app', password: 'app' });
     client.on('error', () => undefined);
     await until('the client counted', async () => Number((await sat.sql("SELECT Variable_Value AS n FROM stats_mysql_global WHERE Variable_Name = 'Client_Connections_connected'"))[0]?.n) === 1);
+    // a statement in flight: no backend in hostgroup 0, so ProxySQL holds it until its connect timeout (10 s)
+    const inFlight = client.query('SELECT 1').then(() => 'answered', (e: Error) => e.message);
+    await until('the session busy', async () => (await sat.sql('SELECT COUNT(*) AS n FROM stats_mysql_processlist'))[0]?.n === '1');
     const shutdown = fetch(`http://127.0.0.1:${s.port}/shutdown`, { signal: AbortSignal.timeout(60_000) });
+    await until('readiness 503 while draining', async () => (await probe(s, '/healthz/ready')) === 503);
+    assert.equal(await probe(s, '/healthz/live'), 200, 'liveness unaffected by the drain');
     const r = await shutdown;
+    assert.match(await inFlight, /.+/, 'the in-flight statement finished (with ProxySQL\'s own answer) before the exit');
     assert.equal(r.status, 200);
     assert.match(await r.text(), /drained: 0 clients left/);
     assert.equal(await s.exit, 0);
@@ -236,6 +242,19 @@ describe('galera-warden agent against real ProxySQL and the Kubernetes API doubl
     assert.ok(!/"level":50/.test(s.out()), 'no error log line');
     await assert.rejects(client.query('SELECT 1'), 'ProxySQL closed the idle client');
     client.destroy();
+    // agent dump: the three tables to CSV, ProxySQL's column names as the header
+    const out = path.join(dir, 'dump');
+    const dump = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/cli/main.js'), 'agent', 'dump', '--out', out, '--admin-host', '127.0.0.21', '--admin-port', String(ADMIN)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let dumpErr = '';
+    dump.stderr.on('data', (d: Buffer) => { dumpErr += String(d); });
+    assert.equal(await new Promise((r) => dump.once('exit', r)), 0, dumpErr);
+    const files = fs.readdirSync(out).sort();
+    assert.deepEqual(files.map((f) => f.replace(/-\d{8}T\d{6}Z\.csv$/, '')), ['mysql_query_rules', 'stats_mysql_query_digest', 'stats_mysql_query_rules']);
+    const header = (f: string): string => fs.readFileSync(path.join(out, f), 'utf8').split('\r\n')[0]!;
+    assert.equal(header(files[1]!), 'hostgroup,schemaname,username,client_address,digest,digest_text,count_star,first_seen,last_seen,sum_time,min_time,max_time,sum_rows_affected,sum_rows_sent');
+    assert.equal(header(files[2]!), 'rule_id,hits');
+    assert.match(header(files[0]!), /^rule_id,active,username,schemaname,flagIN,.*,comment$/);
+
     // ProxySQL is paused: it accepts no new client
     await assert.rejects(mysql.createConnection({ host: '127.0.0.21', port: MYSQL, user: 'app', password: 'app', connectTimeout: 2000 }));
   });

@@ -99,6 +99,28 @@ export function registerAgent(program: Command): void {
     .description('a running agent\'s view: admin reachable, mode, leader, cores seen, last reload, config checksums across the ProxySQL cluster')
     .option('--url <url>', 'the agent\'s HTTP address', 'http://127.0.0.1:8080')
     .action(async (o: { url: string }) => call(o.url, 'GET', '/status'));
+  cmd.command('dump')
+    .description('stats_mysql_query_digest, mysql_query_rules and stats_mysql_query_rules to CSV files (<table>-<UTC time>.csv; columns: docs/agent.md)')
+    .requiredOption('--out <dir>', 'directory for the CSV files')
+    .action(async (d: { out: string }) => {
+      // the admin flags / GW_AGENT_ADMIN_* belong to `agent` itself (commander parses them there)
+      const g = cmd.opts<Record<string, string | undefined>>();
+      const o = { adminHost: g.adminHost ?? '127.0.0.1', adminPort: g.adminPort ?? '6032', adminUser: g.adminUser ?? 'admin', adminPassword: g.adminPassword ?? 'admin' };
+      const { adminDumpSource, dumpTables } = await import('../agent/dump-csv.js');
+      const port = Number(o.adminPort);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--admin-port / GW_AGENT_ADMIN_PORT: expected a port number, got "${o.adminPort}"`);
+      let src: Awaited<ReturnType<typeof adminDumpSource>>;
+      try {
+        src = await adminDumpSource({ host: o.adminHost, port, user: o.adminUser, password: o.adminPassword, timeoutMs: 10_000 });
+      } catch (err) {
+        throw new WardenError('E_PROXYSQL_CONNECT', `ProxySQL admin ${o.adminHost}:${port}: ${(err as Error).message}`);
+      }
+      try {
+        for (const f of await dumpTables(src, d.out)) process.stdout.write(`${f}\n`);
+      } finally {
+        src.close();
+      }
+    });
   cmd.command('resync')
     .description('satellite: LOAD PROXYSQL SERVERS FROM CONFIG now; core (leader): rewrite proxysql_servers and load it')
     .option('--url <url>', 'the agent\'s HTTP address', 'http://127.0.0.1:8080')
