@@ -12,6 +12,7 @@ import { registerDemo } from './demo-command.js';
 import { registerScheduler } from './scheduler-command.js';
 import { registerProxysql } from './proxysql-command.js';
 import { registerHaproxy } from './haproxy-command.js';
+import { registerAgent } from './agent-command.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerScheduler(program);
   registerProxysql(program);
   registerHaproxy(program);
+  registerAgent(program);
   return program;
 }
 
