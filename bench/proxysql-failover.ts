@@ -25,9 +25,12 @@ import type { BenchContext, Scenario } from './runner.js';
 const FREEZE_MS = 10_000;
 const ROUTE_EVERY_MS = 100;
 const WRITE_EVERY_MS = 10;
-/** `proxysql install`'s default; each run's deadline (interval - 200 ms) counts from process start, and Node's start
- * alone took 0.8 s at times on the busy 2-core bench machine (runs at 1000 ms failed with E_PROXYSQL_TIMEOUT) */
+/** `proxysql install`'s default interval. Its default deadline (interval - 200 ms) counts from process start, and
+ * at a load average of 12-17 on the 2-core bench machine Node's start alone took more than 1.6 s: every run
+ * failed with E_PROXYSQL_TIMEOUT before its login. So the runs get SCHEDULER_DEADLINE_MS; a run that overlaps
+ * the next one makes that one exit at once (lock file). */
 const SCHEDULER_INTERVAL_MS = 2000;
+const SCHEDULER_DEADLINE_MS = 5000;
 /** ProxySQL's mysql-monitor_galera_healthcheck_interval for the native monitor (default 5000) */
 const NATIVE_CHECK_MS = 1000;
 const API = { user: 'bench', password: 'bench-secret' };
@@ -79,7 +82,7 @@ async function setUp(ctx: BenchContext): Promise<Setup> {
   fs.mkdirSync(schedulerDir, { recursive: true });
   const pxc = path.join(schedulerDir, 'config.toml');
   fs.writeFileSync(pxc, `[global]\nlogLevel = "info"\nlogTarget = "stdout"\nlockfilepath = "${schedulerDir}"\n\n[proxysql]\nhost = "127.0.0.1"\nport = ${ports.scheduler}\nuser = "admin"\npassword = "admin"\n\n[pxccluster]\nhgW = ${HG.warden.w}\nhgR = ${HG.warden.r}\nclusterId = 10\ncheckTimeOut = 500\nretryUp = 0\nretryDown = 0\n`);
-  execFileSync(process.execPath, [CLI, 'proxysql', 'install', `--configfile=${pxc}`, ...nodes.map((n) => `--node=${n.host}:${n.port}`), `--interval-ms=${SCHEDULER_INTERVAL_MS}`, '--apply', '--active'], { stdio: 'pipe', timeout: 30_000 });
+  execFileSync(process.execPath, [CLI, 'proxysql', 'install', `--configfile=${pxc}`, ...nodes.map((n) => `--node=${n.host}:${n.port}`), `--interval-ms=${SCHEDULER_INTERVAL_MS}`, `--deadline-ms=${SCHEDULER_DEADLINE_MS}`, '--apply', '--active'], { stdio: 'pipe', timeout: 30_000 });
 
   // (b) daemon mode: seed 000's rows (the 8000 groups are the templates), a warden with [proxysql], no built-in proxy
   await common(ctx, proxies.daemon, HG.warden.w, true);
@@ -160,7 +163,7 @@ export const proxysqlFailover: Scenario<ConfigRoundsResult> = {
         restore: () => restore(ctx, s),
         settings: {
           writeEveryMs: WRITE_EVERY_MS, routeEveryMs: ROUTE_EVERY_MS, freezeMs: FREEZE_MS, watchAfterSyncedMs: ctx.env.warden.minHoldMs + 6000,
-          scheduler: { intervalMs: SCHEDULER_INTERVAL_MS, deadlineMs: SCHEDULER_INTERVAL_MS - 200, checkTimeOut: 500, retryUp: 0, retryDown: 0, queryRetriesOnFailure: 0 },
+          scheduler: { intervalMs: SCHEDULER_INTERVAL_MS, deadlineMs: SCHEDULER_DEADLINE_MS, checkTimeOut: 500, retryUp: 0, retryDown: 0, queryRetriesOnFailure: 0 },
           daemon: { ...ctx.env.warden, queryRetriesOnFailure: 0 },
           native: { galeraHealthcheckIntervalMs: NATIVE_CHECK_MS, galeraHealthcheckTimeoutMs: 800, maxTimeoutCount: 3, maxWriters: 1, writerIsAlsoReader: 1, queryRetriesOnFailure: 1 },
           instances: 'one ProxySQL per configuration (own datadir, admin and MySQL ports), all three under the same fault',
@@ -179,7 +182,7 @@ export const proxysqlFailover: Scenario<ConfigRoundsResult> = {
       reportConfigRounds(result, { labels: LABELS, baseline: 'native', multiRouter: false, freezeMs: FREEZE_MS }),
       `routes to new writer: the first new connection through that ProxySQL answered by another node than node1 (SELECT @@wsrep_node_name on a new connection every ${ROUTE_EVERY_MS} ms, up to 8 at once: where ProxySQL sends writes, whether or not Galera can commit yet). first write on new writer: the first acknowledged INSERT landing on another node (a persistent-connection writer and a new-connection prober, each every ${WRITE_EVERY_MS} ms; the node comes back from the INSERT itself); it cannot come before Galera re-formed. vs baseline: median / median of ProxySQL's own monitor (< 1: faster).`,
       `writes failed: errors the two clients saw from the fault to the end of the round. moved back: rounds in which writes or new connections landed on node1 again after the new writer took them (in brackets how many of them per round, median (max)), watched until ${(ctx.env.warden.minHoldMs + 6000) / 1000} s after node1 was Synced again.`,
-      `one ProxySQL 2.7.1 per configuration, side by side (each owns its hostgroups; none can undo another's change). scheduler: interval ${SCHEDULER_INTERVAL_MS} ms, deadline ${SCHEDULER_INTERVAL_MS - 200} ms, checkTimeOut 500, retryUp/Down 0; daemon: run.intervalMs ${ctx.env.warden.intervalMs}, retryDown ${ctx.env.warden.retryDown}, minHoldMs ${ctx.env.warden.minHoldMs}; both with mysql-query_retries_on_failure 0 (as proxysql install sets). native: galera healthcheck every ${NATIVE_CHECK_MS} ms (default 5000), timeout 800 ms, max_writers 1, ProxySQL defaults otherwise (query retries 1).`,
+      `one ProxySQL 2.7.1 per configuration, side by side (each owns its hostgroups; none can undo another's change). scheduler: interval ${SCHEDULER_INTERVAL_MS} ms, deadline ${SCHEDULER_DEADLINE_MS} ms (from process start; Node's start took > 1.6 s on the loaded bench machine), checkTimeOut 500, retryUp/Down 0; daemon: run.intervalMs ${ctx.env.warden.intervalMs}, retryDown ${ctx.env.warden.retryDown}, minHoldMs ${ctx.env.warden.minHoldMs}; both with mysql-query_retries_on_failure 0 (as proxysql install sets). native: galera healthcheck every ${NATIVE_CHECK_MS} ms (default 5000), timeout 800 ms, max_writers 1, ProxySQL defaults otherwise (query retries 1).`,
     ].join('\n');
   },
 };
