@@ -123,7 +123,9 @@ async function restore(ctx: BenchContext, s: Setup): Promise<void> {
   if ((await s.proxies.scheduler.online(HG.warden.w)).join() !== node1) {
     const p = s.proxies.scheduler;
     await p.sql('UPDATE scheduler SET active=0', 'LOAD SCHEDULER TO RUNTIME');
-    await sleep(SCHEDULER_INTERVAL_MS + 500, signal);
+    // a run under way may still apply and save its state: wait until its lock file is gone
+    await sleep(500, signal);
+    await waitFor('the last scheduler run to end', SCHEDULER_DEADLINE_MS + 5000, () => (fs.readdirSync(s.schedulerDir).some((f) => f.endsWith('.pid')) ? undefined : true), { everyMs: 200, signal });
     await p.sql(`DELETE FROM mysql_servers WHERE hostgroup_id IN (${HG.warden.w},${HG.warden.r})`,
       `INSERT INTO mysql_servers (hostgroup_id, hostname, port, weight, max_connections) SELECT ${HG.warden.w}, hostname, port, weight, max_connections FROM mysql_servers WHERE hostgroup_id = ${HG.warden.w + 8000} AND hostname || ':' || port = ${q(node1)}`,
       'LOAD MYSQL SERVERS TO RUNTIME');
