@@ -74,10 +74,14 @@ export async function runFaultRound(ctx: BenchContext, o: FaultRoundOptions): Pr
   let endAt = 0;
   const acksOf = (id: string) => clients.filter((x) => x.r.id === id).flatMap((x) => x.c.acks);
   try {
-    await waitFor(`steady writes on ${TARGET} through every router`, 30_000, () => {
+    const unsteady = () => {
       const since = clock() - 1000;
-      return o.routers.every((r) => acksOf(r.id).filter((a) => a.t > since && a.node === TARGET).length >= 3) ? true : undefined;
-    }, { everyMs: 100, signal });
+      return o.routers.filter((r) => acksOf(r.id).filter((a) => a.t > since && a.node === TARGET).length < 3).map((r) => r.id);
+    };
+    await waitFor(`steady writes on ${TARGET} through every router`, 30_000, () => (unsteady().length === 0 ? true : undefined), { everyMs: 100, signal })
+      .catch((err: unknown) => {
+        throw signal.aborted ? err : new Error(`${(err as Error).message}; not steady: ${unsteady().join(', ')}`);
+      });
     await sleep(500, signal);
     faultAt = clock();
     if (o.fault === 'kill') sb.kill(idx);
