@@ -15,6 +15,7 @@ import net from 'node:net';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import type { ManagedProcess } from './lib/procs.js';
+import { mergeConfig } from '../src/sandbox/merge-config.js';
 import { CLI } from './lib/env.js';
 import type { Summary } from './lib/analysis.js';
 import { summarize } from './lib/analysis.js';
@@ -128,7 +129,8 @@ async function startFencingWarden(ctx: BenchContext, mode: 'dead' | 'unresponsiv
   let base = fs.readFileSync(sb.configPath, 'utf8');
   if (mode === 'unresponsive') base = base.replace(new RegExp(`port = ${ctx.env.ports.node(relayed)}\\b`), `port = ${ports.relay}`);
   const file = path.join(ctx.env.o.workDir, `warden-fencing-${mode}.toml`);
-  fs.writeFileSync(file, `${base}
+  // merged, not appended: the sandbox's config has a [run] table of its own
+  fs.writeFileSync(file, mergeConfig(base, `
 [routing]
 retryUp = 2
 retryDown = 1
@@ -162,7 +164,7 @@ windowMs = 10000
 groupCheckTimeoutMs = 100
 restartHook = ["${process.execPath}", "${CLI}", "sandbox", "--dir", "${dir}", "restart", "{node}"]
 restartAfterMs = 1000
-`);
+`));
   const proc = ctx.env.procs.spawn(`warden-fencing-${mode}`, process.execPath, [CLI, 'run', '--config', file], path.join(ctx.env.o.workDir, `warden-fencing-${mode}.log`));
   await waitFor('the fencing warden to elect a writer', 30_000, async () => ((await api<{ writers: string[] }>(ports.api, '/api/cluster').catch(() => ({ writers: [] }))).writers.length === 1 ? true : undefined), { everyMs: 200, signal: ctx.signal });
   return proc;

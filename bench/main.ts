@@ -8,9 +8,11 @@ import { runBench } from './runner.js';
 import { throughput } from './throughput.js';
 import { schedulerRun } from './scheduler-scenario.js';
 import { fencingFailover } from './fencing-failover.js';
+import { proxysqlFailover } from './proxysql-failover.js';
+import { peersFailover } from './peers-failover.js';
 
 /** In run order. A new scenario: add bench/<name>.ts exporting a Scenario and list it here. */
-const SCENARIOS: AnyScenario[] = [throughput, failover, fencingFailover, schedulerRun];
+const SCENARIOS: AnyScenario[] = [throughput, failover, fencingFailover, schedulerRun, proxysqlFailover, peersFailover];
 
 const USAGE = `usage: npm run bench -- [options]
   --rounds N          fail-over rounds per fault (default 5)

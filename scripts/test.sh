@@ -78,7 +78,7 @@ if [ "$under_load" -eq 1 ]; then
   echo "== under load: CPU hogs running as pids ${hogs[*]}"
 fi
 
-phase lint npx eslint src test
+phase lint npx eslint src test bench
 phase unit unit_tests
 phase integration integration_tests
 stop_hogs

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
+import { mergeConfig } from '../../src/sandbox/merge-config.js';
 import { Sandbox } from '../../src/sandbox/sandbox.js';
 import type { HaproxyProfile } from './haproxy.js';
 import { HAPROXY_PERCONA, HAPROXY_USUAL, renderHaproxyConfig, serverStatus } from './haproxy.js';
@@ -132,8 +133,9 @@ export class BenchEnv {
 
     // The warden with its built-in proxy.
     const cfg = this.file('warden-bench.toml');
-    fs.writeFileSync(cfg, `${fs.readFileSync(sb.configPath, 'utf8')}\n${wardenExtraConfig(this.warden,
-      { writer: p.wardenWriter, reader: p.wardenReader, health: p.wardenHealth, api: p.wardenApi }, this.file('warden-state.json'), { user: API_USER, password: API_PASSWORD })}`);
+    // merged, not appended: the sandbox's config has a [run] table of its own
+    fs.writeFileSync(cfg, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), wardenExtraConfig(this.warden,
+      { writer: p.wardenWriter, reader: p.wardenReader, health: p.wardenHealth, api: p.wardenApi }, this.file('warden-state.json'), { user: API_USER, password: API_PASSWORD })));
     const warden = this.procs.spawn('warden', process.execPath, [CLI, 'run', '--config', cfg], this.file('warden.log'));
     this.wardenProc = warden;
     warden.onLine((line, t) => {

@@ -105,8 +105,8 @@ export function statsCommand(socket: string, command: string): Promise<string> {
   );
 }
 
-/** Server name -> status (UP, DOWN, "UP 1/2", MAINT, ...) of the `writer` proxy. */
-export async function serverStatus(socket: string): Promise<Record<string, string>> {
+/** Server name -> status (UP, DOWN, "UP 1/2", MAINT, ...) of a proxy (default `writer`). */
+export async function serverStatus(socket: string, proxy = 'writer'): Promise<Record<string, string>> {
   const csv = await statsCommand(socket, 'show stat');
   const [header, ...rows] = csv.split('\n').filter((l) => l.length > 0);
   const cols = (header ?? '').replace(/^# /, '').split(',');
@@ -116,7 +116,7 @@ export async function serverStatus(socket: string): Promise<Record<string, strin
   const out: Record<string, string> = {};
   for (const row of rows) {
     const f = row.split(',');
-    if (f[px] === 'writer' && f[sv] !== 'FRONTEND' && f[sv] !== 'BACKEND') out[f[sv]!] = f[status] ?? '';
+    if (f[px] === proxy && f[sv] !== 'FRONTEND' && f[sv] !== 'BACKEND') out[f[sv]!] = f[status] ?? '';
   }
   return out;
 }

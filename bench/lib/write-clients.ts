@@ -1,7 +1,8 @@
 // The application as the fail-over bench sees it: per router, a writer on one persistent connection
 // (reconnecting on error) and a prober opening a new connection for every write. Every write is an
 // INSERT into app.bench; the node that took it is read once per connection (a proxied TCP connection is
-// pinned to one node). Each acknowledged write is recorded as (time, node).
+// pinned to one node), or, with `nodePerWrite` (ProxySQL, which picks a backend per statement), returned by
+// the INSERT itself (MariaDB's INSERT ... RETURNING). Each acknowledged write is recorded as (time, node).
 import mysql from 'mysql2/promise';
 import { clock, errorCode, sleep, withTimeout } from './util.js';
 
@@ -28,9 +29,12 @@ export interface WriteClientOptions {
   everyMs: number;
   /** a query that has not answered after this long counts as failed (safety net, far above any fail-over) */
   queryTimeoutMs: number;
+  /** take the node from each INSERT (RETURNING) instead of once per connection */
+  nodePerWrite?: boolean;
 }
 
 const INSERT = 'INSERT INTO app.bench (router, client, seq, node) VALUES (?, ?, ?, @@wsrep_node_name)';
+const INSERT_RETURNING = `${INSERT} RETURNING node`;
 
 export class WriteClient {
   readonly acks: Ack[] = [];
@@ -91,6 +95,10 @@ export class WriteClient {
       throw err;
     }
     this.conn = conn;
+    if (this.o.nodePerWrite) {
+      this.connects.push({ t: clock(), node: '' });
+      return { conn, node: '' };
+    }
     try {
       const [rows] = await this.until(conn.query({ sql: 'SELECT @@wsrep_node_name AS n', timeout: this.o.queryTimeoutMs }));
       const node = (rows as { n: string }[])[0]!.n;
@@ -109,8 +117,9 @@ export class WriteClient {
       try {
         current ??= await this.open();
         const sent = clock();
-        await this.until(current.conn.query({ sql: INSERT, timeout: this.o.queryTimeoutMs }, [this.o.router, this.o.kind, ++this.seq]));
-        if (!this.stopped) this.acks.push({ t: clock(), node: current.node, sent });
+        const [rows] = await this.until(current.conn.query({ sql: this.o.nodePerWrite ? INSERT_RETURNING : INSERT, timeout: this.o.queryTimeoutMs }, [this.o.router, this.o.kind, ++this.seq]));
+        const node = this.o.nodePerWrite ? ((rows as { node?: string }[])[0]?.node ?? '?') : current.node;
+        if (!this.stopped) this.acks.push({ t: clock(), node, sent });
         if (this.o.kind === 'prober') {
           current.conn.destroy();
           current = undefined;
