@@ -7,6 +7,8 @@
 import type { DecideResult, DecideState, Finding } from '../model/decision.js';
 import { INITIAL_DECIDE_STATE } from '../model/decision.js';
 import type { ExternalVerdict } from '../model/external.js';
+import type { TrafficRequest, TrafficResult, TrafficSwitch } from '../model/traffic.js';
+import { TRAFFIC_ON } from '../model/traffic.js';
 import type { StoreFailure, WriterRecord, WriterRecordChange } from '../model/writer-record.js';
 import { applyMarks, constrainWriters, coordinationFinding, eligibleWriter, sameList, withEpoch } from './constrain-writers.js';
 import type { WriterStore } from './writer-store.js';
@@ -76,22 +78,59 @@ export class WriterCoordinator {
     this.pending.push({ node, on });
   }
 
-  /** The external verdicts the record imposes: its maintenance marks, and its traffic switch. */
+  /**
+   * The external verdicts the record imposes: its maintenance marks. (Its traffic switch is not a verdict: the
+   * decision goes on as usual and the loop routes nothing while traffic is off, see decide/traffic-off.ts.)
+   */
   external(base: ExternalVerdict): ExternalVerdict {
     const v: ExternalVerdict = { ...base };
     const marks = this.maintenance();
     if (marks.length > 0) v.maintenance = marks;
     else delete v.maintenance;
-    const k = this.known;
-    if (k && !k.trafficEnabled) v.fenceAll = `traffic is disabled in the coordination record (by ${k.setBy}${k.message ? `: ${k.message}` : ''})`;
     return v;
+  }
+
+  /** The record's traffic switch as last seen (on while there is no record; kept while the store fails). */
+  traffic(): TrafficSwitch {
+    const k = this.known;
+    if (!k) return TRAFFIC_ON;
+    return { trafficEnabled: k.trafficEnabled, message: k.message, setBy: k.trafficSetBy ?? (k.trafficEnabled ? '' : k.setBy), setAt: k.trafficSetAt ?? (k.trafficEnabled ? null : k.setAt) };
+  }
+
+  /**
+   * An operator sets the traffic switch: written to the record now (read, then compare-and-set, re-read on a lost
+   * race), so that every instance applies it on its next tick. Never throws: a store failure is an outcome.
+   */
+  async setTraffic(req: TrafficRequest, now: number): Promise<TrafficResult> {
+    const unavailable = (e: StoreFailure): TrafficResult => {
+      this.fail(e);
+      return { ok: false, code: COORDINATION_UNAVAILABLE, message: `the traffic switch is kept in the coordination record and the store did not take it (${e.code}): ${e.message}` };
+    };
+    const r = await this.o.store.read();
+    if (!r.ok) return unavailable(r.error);
+    this.answered(now, r.record);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const w = await this.o.store.compareAndSet(this.known?.epoch ?? 0, this.change(now, {
+        trafficEnabled: req.trafficEnabled, message: req.message, trafficSetBy: `${req.by} via ${this.o.instanceId}`, trafficSetAt: now,
+      }));
+      if (w.error) return unavailable(w.error);
+      this.answered(now, w.ok ? w.record : w.current);
+      if (w.ok) {
+        this.o.log.info({ epoch: w.record.epoch, trafficEnabled: req.trafficEnabled, by: req.by }, `coordination record: traffic ${req.trafficEnabled ? 'enabled' : 'disabled'} at epoch ${w.record.epoch}${req.message ? `: ${req.message}` : ''}`);
+        return { ok: true, traffic: { ...this.traffic(), scope: 'record' } };
+      }
+    }
+    return { ok: false, code: COORDINATION_CONFLICT, message: 'the coordination record changed under this request three times in a row; try again' };
   }
 
   private change(now: number, over: Partial<WriterRecordChange>): WriterRecordChange {
     const k = this.known;
     return {
       writers: k?.writers ?? [], setBy: this.o.instanceId, setAt: now, maintenance: k?.maintenance ?? this.localMarks,
-      trafficEnabled: k?.trafficEnabled ?? true, message: k?.message ?? '', ...over,
+      trafficEnabled: k?.trafficEnabled ?? true, message: k?.message ?? '',
+      ...(k?.trafficSetBy !== undefined ? { trafficSetBy: k.trafficSetBy } : {}),
+      ...(k?.trafficSetAt !== undefined ? { trafficSetAt: k.trafficSetAt } : {}),
+      ...over,
     };
   }
 

@@ -131,6 +131,34 @@ describe('warden loop', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('without a store the traffic switch is local: off routes nothing and severs, survives a restart, on routes the same writer', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-state-'));
+    const file = path.join(dir, 'state.json');
+    const config = testConfig({ retryUp: 1, minHoldMs: 0 });
+    const clock = { t: 1_000_000 };
+    const first = setup(async () => healthyCluster(config, clock.t), { state: new StateFile(file), clock });
+    const t1 = await first.loop.tick();
+    const r = await first.loop.setTraffic({ trafficEnabled: false, message: 'disk full', by: 'admin@10.0.0.9' });
+    assert.ok(r.ok && r.traffic.scope === 'local' && !r.traffic.trafficEnabled && r.traffic.setAt === clock.t);
+    clock.t += 1000;
+    const t2 = await first.loop.tick();
+    assert.deepEqual([t2.desired.writers, t2.desired.readers], [[], []]);
+    assert.ok(t2.desired.nodes.every((n) => n.writerConnections === 'sever' && n.readerConnections === 'sever'));
+    assert.match(t2.desired.trafficOff ?? '', /traffic is disabled by admin@10\.0\.0\.9 at .*: disk full/);
+    assert.equal(t2.findings[0]?.code, 'TRAFFIC_DISABLED');
+    // restarted: the switch was saved with the state
+    const second = setup(async () => healthyCluster(config, clock.t), { state: new StateFile(file), clock });
+    assert.deepEqual([second.loop.traffic().trafficEnabled, second.loop.traffic().message], [false, 'disk full']);
+    clock.t += 1000;
+    assert.deepEqual((await second.loop.tick()).desired.writers, []);
+    await second.loop.setTraffic({ trafficEnabled: true, message: '', by: 'admin@10.0.0.9' });
+    clock.t += 1000;
+    const t3 = await second.loop.tick();
+    assert.deepEqual(t3.desired.writers, t1.desired.writers, 'the same writer, at once');
+    assert.equal(t3.desired.trafficOff, undefined);
+    fs.rmSync(dir, { recursive: true });
+  });
+
   it('a state file of the right shape and wrong content does not stop routing: set aside, a writer is routed', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-state-'));
     const file = path.join(dir, 'state.json');
