@@ -5,7 +5,7 @@
 // re-decides and routes the winner's writer), and fails closed when the store does not answer: the last known
 // writer is kept only while it stays eligible and for at most the lease, then no writer is routed.
 import type { DecideResult, DecideState, Finding } from '../model/decision.js';
-import { INITIAL_DECIDE_STATE } from '../model/decision.js';
+import { seedWriters } from '../decide/seed-state.js';
 import type { ExternalVerdict } from '../model/external.js';
 import type { TrafficRequest, TrafficResult, TrafficSwitch } from '../model/traffic.js';
 import { TRAFFIC_ON } from '../model/traffic.js';
@@ -175,12 +175,8 @@ export class WriterCoordinator {
   seed(previous: DecideState | null): DecideState | null {
     const k = this.known;
     if (!k) return previous;
-    const base = previous ?? INITIAL_DECIDE_STATE;
-    const same = sameList(base.writer.nodes, k.writers);
-    return {
-      ...base,
-      writer: { nodes: [...k.writers], epoch: k.epoch, since: same ? base.writer.since : k.setAt, last: k.writers.length > 0 ? [...k.writers] : base.writer.last },
-    };
+    const same = sameList(previous?.writer.nodes ?? [], k.writers);
+    return seedWriters(previous, k.writers, { epoch: k.epoch, since: same ? (previous?.writer.since ?? null) : k.setAt });
   }
 
   /**

@@ -15,7 +15,8 @@ import type { TrafficRequest, TrafficResult, TrafficState, TrafficSwitch } from 
 import { TRAFFIC_ON } from '../model/traffic.js';
 import type { RouterAdapter } from '../apply/router.js';
 import type { WriterCoordinator } from '../coordinate/writer-coordinator.js';
-import { adoptionState, readRouterWriters } from './adopt-writer.js';
+import { seedWriters } from '../decide/seed-state.js';
+import { readRouterWriters } from './adopt-writer.js';
 import type { TickRecorder } from './tick-recorder.js';
 import type { Logger } from './logger.js';
 import type { SavedState } from './state-file.js';
@@ -122,7 +123,8 @@ export class WardenLoop {
     const read = await readRouterWriters(this.o.routers, this.o.decideConfig.nodes, this.o.adoptTimeoutMs ?? 2000);
     if (read.conflict) this.o.log.warn({ routers: read.said }, `cold start: not adopting a writer: ${read.conflict}; electing one`);
     else if (read.writers.length > 0) {
-      this.state = adoptionState(read.writers);
+      // nothing known but the writers in place
+      this.state = seedWriters(null, read.writers, { epoch: 1 });
       this.o.log.info({ routers: read.said, writers: read.writers }, `cold start: adopting the writer in place (${read.writers.join(', ')}) while it is eligible`);
     } else this.o.log.info({ routers: read.said }, 'cold start: no router routes to a writer; electing one');
   }
