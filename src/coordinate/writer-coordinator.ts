@@ -28,6 +28,11 @@ export interface CoordinatorOptions {
   log: CoordinatorLog;
   /** maintenance marks from the state file: used until the store has a record */
   maintenance?: readonly string[];
+  /**
+   * what a previous process knew (a scheduler run starts a process per run): the record and when the store last
+   * answered, so that the lease rule holds across runs exactly as across the ticks of a daemon
+   */
+  last?: { record: WriterRecord | null; contactAt: number | null };
 }
 
 export interface CoordinationStatus {
@@ -52,6 +57,8 @@ export class WriterCoordinator {
 
   constructor(private readonly o: CoordinatorOptions) {
     this.localMarks = [...(o.maintenance ?? [])].sort();
+    this.known = o.last?.record ?? null;
+    this.contactAt = o.last?.contactAt ?? null;
   }
 
   status(): CoordinationStatus {
