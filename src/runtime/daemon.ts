@@ -10,7 +10,6 @@ import { parseSocketAddress } from '../apply/haproxy/runtime-client.js';
 import os from 'node:os';
 import { decideConfigOf } from '../config/decide-config-of.js';
 import { leaseMsOf } from '../config/sections/coordination.js';
-import { GaleraWriterStore } from '../coordinate/galera-writer-store.js';
 import { WriterCoordinator } from '../coordinate/writer-coordinator.js';
 import type { WriterStore } from '../coordinate/writer-store.js';
 import type { ReportSource } from '../model/tick.js';
@@ -23,6 +22,7 @@ import { RuntimeReportSource } from './report-source.js';
 import type { Readiness } from './readiness.js';
 import { readiness, staleAfterMs } from './readiness.js';
 import { checkStateFolder, defaultStateFile, StateFile } from './state-file.js';
+import { writerStoreOf } from './store-from-config.js';
 import { TickRecorder } from './tick-recorder.js';
 import { WardenLoop } from './warden-loop.js';
 
@@ -139,15 +139,8 @@ export class Daemon {
   private coordinator(): WriterCoordinator | undefined {
     const { config, log } = this.o;
     const c = config.coordination;
-    if (c.store === 'none') return undefined;
-    const probe = probeOptionsFromConfig(config);
-    const store = new GaleraWriterStore({
-      cluster: config.cluster.name,
-      nodes: config.nodes,
-      session: { user: probe.user, password: probe.password.reveal(), connectTimeoutMs: Math.min(probe.connectTimeoutMs, c.timeoutMs), ...(probe.tls && { tls: probe.tls }) },
-      timeoutMs: c.timeoutMs,
-      schema: c.schema,
-    });
+    const store = writerStoreOf(config);
+    if (!store) return undefined;
     this.store = store;
     const instanceId = c.instanceId ?? `${os.hostname()}:${process.pid}`;
     log.info({ store: c.store, schema: c.schema, instanceId, leaseMs: leaseMsOf(c, config.run.intervalMs) }, 'coordination: routing the writer of the shared record');
