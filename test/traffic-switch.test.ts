@@ -2,7 +2,8 @@
 // run` instances (built-in proxy each) against a real 3-node sandbox. PATCH /v0/cluster trafficEnabled=false on
 // instance a: instance b's proxy severs its open client connection and refuses new ones, and b's /v0/cluster
 // shows a's message; PATCH true on b: both route writes again, to the same writer as before. Maintenance set
-// through a holds on b, and on b again after b restarts without its state file.
+// through a holds on b, and on b again after b restarts without its state file. The record table starts in the
+// shape an earlier build made (without the traffic switch's who/when columns): the store adds them.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -104,6 +105,10 @@ user = "ops"
 password = "pw-traffic-1"
 `, path.join(sb.dir, `warden-${n}.toml`));
     }
+    // the record table as an earlier build made it (no traffic_set_by / traffic_set_at): the store adds the columns
+    await sb.sql(1, 'CREATE DATABASE IF NOT EXISTS galera_warden');
+    await sb.sql(1, `CREATE TABLE galera_warden.writer_record (cluster VARCHAR(128) NOT NULL PRIMARY KEY, epoch BIGINT UNSIGNED NOT NULL, writers TEXT NOT NULL,
+      set_by VARCHAR(255) NOT NULL, set_at BIGINT NOT NULL, maintenance TEXT NOT NULL, traffic_enabled TINYINT NOT NULL DEFAULT 1, message TEXT NOT NULL) ENGINE=InnoDB`);
     wardens.a = startWarden(configs.a!);
     wardens.b = startWarden(configs.b!);
     await sb.sql(1, 'CREATE TABLE IF NOT EXISTS app.traffic (id INT AUTO_INCREMENT PRIMARY KEY, via VARCHAR(8))');
@@ -144,8 +149,9 @@ password = "pw-traffic-1"
       const ready = await fetch(`http://127.0.0.1:${PORTS.b + 2}/ready`);
       assert.equal(ready.status, 503);
       assert.equal(((await ready.json()) as { reason: string }).reason, 'traffic disabled');
-      const rows = await sb!.sql(1, "SELECT traffic_enabled, message, writers FROM galera_warden.writer_record");
+      const rows = await sb!.sql(1, "SELECT traffic_enabled, message, writers, traffic_set_by FROM galera_warden.writer_record");
       assert.deepEqual([rows[0]![0], rows[0]![1], JSON.parse(rows[0]![2]!)], ['0', 'restore from backup', [writer]], 'the record keeps its writer');
+      assert.equal(rows[0]![3], 'ops@127.0.0.1 via a', 'the who/when columns were added to the table of an earlier build');
     } finally {
       open.destroy();
     }
