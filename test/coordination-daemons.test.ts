@@ -10,7 +10,7 @@ import mysql from 'mysql2/promise';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 import type { WardenProcess } from './support/warden-process.js';
-import { startWarden, writeConfig } from './support/warden-process.js';
+import { coordinatedInstanceToml, startWarden, writeConfig } from './support/warden-process.js';
 
 const SLOT = 0;
 const BASE_PORT = 29400;
@@ -62,38 +62,7 @@ describe('two instances sharing the Galera-table writer record (real 3-node Gale
     sb = await startSandbox(SLOT, { basePort: BASE_PORT });
     appPassword = sb.password('app');
     for (const n of ['a', 'b'] as const) {
-      const p = PORTS[n];
-      configs[n] = writeConfig(sb.configPath, `
-[routing]
-retryUp = 2
-retryDown = 1
-minHoldMs = 3000
-
-[probe]
-connectTimeoutMs = 400
-timeoutMs = 600
-
-[run]
-intervalMs = 300
-stateFile = "${stateFile(n)}"
-
-[coordination]
-store = "galera"
-instanceId = "${n}"
-timeoutMs = 1500
-
-[proxy]
-host = "127.0.0.1"
-writerPort = ${p}
-readerPort = ${p + 1}
-healthPort = ${p + 2}
-waitForBackendMs = 20000
-drainMs = 500
-
-[api]
-host = "127.0.0.1"
-port = ${p + 3}
-`, path.join(sb.dir, `warden-${n}.toml`));
+      configs[n] = writeConfig(sb.configPath, coordinatedInstanceToml({ instanceId: n, port: PORTS[n], stateFile: stateFile(n) }), path.join(sb.dir, `warden-${n}.toml`));
     }
     start('a');
     start('b');

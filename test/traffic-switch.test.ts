@@ -12,7 +12,7 @@ import mysql from 'mysql2/promise';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 import type { WardenProcess } from './support/warden-process.js';
-import { startWarden, writeConfig } from './support/warden-process.js';
+import { coordinatedInstanceToml, startWarden, writeConfig } from './support/warden-process.js';
 
 const SLOT = 18;
 const BASE_PORT = 28600;
@@ -70,40 +70,7 @@ describe('traffic switch through the shared writer record (two instances, real 3
     sb = await startSandbox(SLOT, { basePort: BASE_PORT });
     appPassword = sb.password('app');
     for (const n of ['a', 'b'] as const) {
-      const p = PORTS[n];
-      configs[n] = writeConfig(sb.configPath, `
-[routing]
-retryUp = 2
-retryDown = 1
-minHoldMs = 3000
-
-[probe]
-connectTimeoutMs = 400
-timeoutMs = 600
-
-[run]
-intervalMs = 300
-stateFile = "${stateFile(n)}"
-
-[coordination]
-store = "galera"
-instanceId = "${n}"
-timeoutMs = 1500
-
-[proxy]
-host = "127.0.0.1"
-writerPort = ${p}
-readerPort = ${p + 1}
-healthPort = ${p + 2}
-waitForBackendMs = 20000
-drainMs = 500
-
-[api]
-host = "127.0.0.1"
-port = ${p + 3}
-user = "ops"
-password = "pw-traffic-1"
-`, path.join(sb.dir, `warden-${n}.toml`));
+      configs[n] = writeConfig(sb.configPath, coordinatedInstanceToml({ instanceId: n, port: PORTS[n], stateFile: stateFile(n), apiAuth: { user: 'ops', password: 'pw-traffic-1' } }), path.join(sb.dir, `warden-${n}.toml`));
     }
     // the record table as an earlier build made it (no traffic_set_by / traffic_set_at): the store adds the columns
     await sb.sql(1, 'CREATE DATABASE IF NOT EXISTS galera_warden');
