@@ -76,7 +76,7 @@ export async function schedulerMain(args: readonly string[]): Promise<number> {
     process.stderr.write(`galera-warden scheduler: --deadline-ms must be a number of ms >= 100, got "${deadlineArg}"\n`);
     return 2;
   }
-  const { runScheduler } = await import('../coordinate/scheduler-run.js');
+  const { runScheduler } = await import('../runtime/scheduler-run.js');
   // ms from process start until everything a run needs is loaded
   const loadMs = Math.round(performance.now() * 10) / 10;
   // the deadline counts from the process start (performance.timeOrigin), Node's own start-up included

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError, UsageError } from '../model/errors.js';
 import { ERR_WSREP_NOT_READY, FakeGaleraServer } from '../observe/testing/fake-galera-server.js';
+import { MemoryWriterStore } from '../coordinate/testing/memory-writer-store.js';
 import { parseWatch, runStatus } from './status-command.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'gw-status-'));
@@ -72,6 +73,23 @@ describe('galera-warden status', () => {
     assert.ok(out.length >= 2, `${out.length} redraws`);
     assert.ok(out.every((t) => t.startsWith('\x1b[H\x1b[2J')));
     assert.match(out[0]!, /\(every 50 ms; Ctrl-C to stop\)/);
+  });
+
+  it('with a store: shows the record (writer, epoch, set by, traffic, maintenance), or the failure code when the store does not answer', async () => {
+    const store = new MemoryWriterStore('test');
+    store.writeAsOther({ writers: ['a'], setBy: 'proxy-a', setAt: Date.UTC(2026, 10, 30), maintenance: ['b'], trafficEnabled: false, message: 'migration', trafficSetBy: 'ops@h via proxy-a', trafficSetAt: Date.UTC(2026, 10, 30, 1) });
+    const file = await cluster();
+    const text = capture();
+    await runStatus({ config: file }, { ...text.io, openStore: () => store });
+    assert.match(text.out.join(''), /\ncoordination: memory store, record "test": reachable\n {2}writer: a \(epoch 1, set by proxy-a at 2026-11-30T00:00:00\.000Z\)\n {2}traffic: OFF by ops@h via proxy-a at 2026-11-30T01:00:00\.000Z: migration\n {2}maintenance: b\n$/);
+    const json = capture();
+    await runStatus({ config: file, json: true }, { ...json.io, openStore: () => store });
+    const doc = JSON.parse(json.out.join('')) as { coordination: { reachable: boolean; record: { epoch: number; trafficEnabled: boolean } } };
+    assert.deepEqual([doc.coordination.reachable, doc.coordination.record.epoch, doc.coordination.record.trafficEnabled], [true, 1, false]);
+    store.fault = { kind: 'fail', code: 'COORD_NOT_PRIMARY' };
+    const down = capture();
+    await runStatus({ config: file }, { ...down.io, openStore: () => store });
+    assert.match(down.out.join(''), /\ncoordination: memory store, record "test": UNREACHABLE \(COORD_NOT_PRIMARY\): memory store \(test\): injected failure\n/);
   });
 
   it('a bad config is a ConfigError (exit status 2) naming the file', async () => {

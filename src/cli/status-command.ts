@@ -1,6 +1,9 @@
 // `galera-warden status --config FILE [--json] [--watch [ms]]`: probe every configured node and show
-// its Galera state and what role it could take (writer / reader / none), once or until Ctrl-C.
+// its Galera state and what role it could take (writer / reader / none), once or until Ctrl-C. With a
+// [coordination] store it also reads the shared writer record (or says why the store does not answer).
 import type { Command } from 'commander';
+import type { WriterStore } from '../coordinate/writer-store.js';
+import type { WardenConfig } from '../config/warden-config.js';
 import { UsageError } from '../model/errors.js';
 import type { ClusterObservation } from '../model/observation.js';
 
@@ -17,6 +20,8 @@ export interface StatusIo {
   isTTY: boolean;
   /** aborts a --watch loop (default: on SIGINT / SIGTERM) */
   stop?: AbortSignal;
+  /** the coordination store (tests); default: the one [coordination] names */
+  openStore?: (config: WardenConfig) => WriterStore | undefined;
 }
 
 const defaultIo = (): StatusIo => ({ write: (t) => void process.stdout.write(t), isTTY: process.stdout.isTTY === true });
@@ -37,6 +42,8 @@ export async function runStatus(opts: StatusOptions, io: StatusIo = defaultIo())
   const { fencingOperative } = await import('../decide/fencing-grants.js');
   const { renderStatusTable, roleCandidate } = await import('../report/status-table.js');
   const { onStopSignals, sleep } = await import('../runtime/stop-signals.js');
+  const { coordinationView, renderCoordination } = await import('../report/coordination-view.js');
+  const { writerStoreOf } = await import('../runtime/store-from-config.js');
 
   const config = await loadConfig(opts.config);
   const intervalMs = parseWatch(opts.watch, config.probe.intervalMs);
@@ -53,26 +60,31 @@ export async function runStatus(opts: StatusOptions, io: StatusIo = defaultIo())
     return { mode: config.fencing.mode, operative: v.operative, reason: v.reason, text: v.operative === false ? `fencing: inoperative (${v.reason})` : `fencing: ${config.fencing.mode}${v.operative === true ? ', operative' : ` (${v.reason})`}` };
   };
 
-  const show = (tick: ClusterObservation) => {
+  const store = (io.openStore ?? writerStoreOf)(config);
+  const readRecord = async () => (store ? coordinationView(store.kind, store.cluster, await store.read()) : undefined);
+
+  const show = (tick: ClusterObservation, coordination: Awaited<ReturnType<typeof readRecord>>) => {
     const rows = tick.nodes.map((observation) => ({ observation, health: assessNode(observation, health) }));
     const fencing = fencingLine(tick);
     if (opts.json) {
       const nodes = rows.map((r) => ({ ...r.observation, health: { ...r.health, role: roleCandidate(r.health) } }));
-      const doc = { cluster: config.cluster.name, at: tick.at, nodes, ...(fencing && { fencing: { mode: fencing.mode, operative: fencing.operative, reason: fencing.reason } }) };
+      const doc = { cluster: config.cluster.name, at: tick.at, nodes, ...(fencing && { fencing: { mode: fencing.mode, operative: fencing.operative, reason: fencing.reason } }), ...(coordination && { coordination }) };
       io.write(intervalMs === undefined ? `${JSON.stringify(doc, null, 2)}\n` : `${JSON.stringify(doc)}\n`);
       return;
     }
     const when = new Date(tick.at).toISOString();
     const title = `cluster ${config.cluster.name} at ${when}${intervalMs === undefined ? '' : ` (every ${intervalMs} ms; Ctrl-C to stop)`}`;
-    const table = renderStatusTable(rows, title) + (fencing ? `${fencing.text}\n` : '');
+    const table = renderStatusTable(rows, title) + (fencing ? `${fencing.text}\n` : '') + (coordination ? renderCoordination(coordination) : '');
     io.write(intervalMs !== undefined && io.isTTY ? `\x1b[H\x1b[2J${table}` : intervalMs !== undefined ? `${table}\n` : table);
   };
 
   if (intervalMs === undefined) {
     try {
-      show(await prober.tick());
+      const [tick, coordination] = await Promise.all([prober.tick(), readRecord()]);
+      show(tick, coordination);
     } finally {
       prober.close();
+      await store?.close();
     }
     return;
   }
@@ -86,14 +98,15 @@ export async function runStatus(opts: StatusOptions, io: StatusIo = defaultIo())
   try {
     while (!stop.signal.aborted) {
       const started = Date.now();
-      const tick = await prober.tick();
+      const [tick, coordination] = await Promise.all([prober.tick(), readRecord()]);
       if (stop.signal.aborted) break;
-      show(tick);
+      show(tick, coordination);
       await sleep(intervalMs - (Date.now() - started), stop.signal);
     }
   } finally {
     removeHandlers();
     prober.destroy();
+    store?.destroy();
   }
 }
 

@@ -45,6 +45,21 @@ export interface PxcSchedulerSettings {
     /** galera-warden: where lock and state files live (pxcScheduler: lockfilepath, default /tmp) */
     lockDir: string;
   };
+  /**
+   * galera-warden extension, [coordination]: the shared writer record (docs/coordination.md). The galera store
+   * connects to the nodes of the 8000 groups with ProxySQL's monitor account.
+   */
+  coordination: {
+    store: 'none' | 'galera';
+    /** the record's key: the same name as the daemons' [cluster].name for the same cluster */
+    cluster: string;
+    timeoutMs: number;
+    /** 0: three daemonIntervals */
+    leaseMs: number;
+    schema: string;
+    /** default <hostname>:scheduler:<clusterId>_<hgW>_<hgR> */
+    instanceId?: string;
+  };
   /** performance: log the time of each step of a run */
   log: { level: LogLevel; target: 'stdout' | 'file'; file?: string; performance: boolean };
   /** "section.key: why" for every key read but not used */
@@ -61,7 +76,7 @@ interface KeySpec {
 }
 
 /** Every key of seed 000's "How to configure", with pxcScheduler's defaults. */
-export const PXC_SCHEDULER_KEYS: Record<'global' | 'proxysql' | 'pxccluster', Record<string, KeySpec>> = {
+export const PXC_SCHEDULER_KEYS: Record<'global' | 'proxysql' | 'pxccluster' | 'coordination', Record<string, KeySpec>> = {
   global: {
     debug: { kind: 'bool', default: false },
     logLevel: { kind: 'string', default: 'error' },
@@ -104,6 +119,15 @@ export const PXC_SCHEDULER_KEYS: Record<'global' | 'proxysql' | 'pxccluster', Re
     retryDown: { kind: 'int', default: 0 },
     clusterId: { kind: 'int', default: 10 },
   },
+  // galera-warden's own section (pxcScheduler has none): the shared writer record
+  coordination: {
+    store: { kind: 'string', default: 'none' },
+    cluster: { kind: 'string', default: '' },
+    timeoutMs: { kind: 'int', default: 2000 },
+    leaseMs: { kind: 'int', default: 0 },
+    schema: { kind: 'string', default: 'galera_warden' },
+    instanceId: { kind: 'string', default: '' },
+  },
 };
 
 const LEVELS: Record<string, LogLevel> = { trace: 'trace', debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', fatal: 'error', panic: 'error' };
@@ -140,7 +164,7 @@ function read(doc: Record<string, unknown>, file: string, ignored: string[], pro
   }
   for (const s of sections.values()) ignored.push(`${s.name}: ignored (unknown section)`);
   void file;
-  return out as { global: Record<string, unknown>; proxysql: Record<string, unknown>; pxccluster: Record<string, unknown> };
+  return out as { global: Record<string, unknown>; proxysql: Record<string, unknown>; pxccluster: Record<string, unknown>; coordination: Record<string, unknown> };
 }
 
 /** Parses pxcScheduler TOML text from `file` (for messages and relative paths). Throws ConfigError. */
@@ -157,7 +181,7 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
   }
   const ignored: string[] = [];
   const problems: string[] = [];
-  const { global: gl, proxysql: px, pxccluster: pc } = read(doc, abs, ignored, problems);
+  const { global: gl, proxysql: px, pxccluster: pc, coordination: co } = read(doc, abs, ignored, problems);
   const n = (v: unknown) => v as number;
   const b = (v: unknown) => v as boolean;
   const s = (v: unknown) => v as string;
@@ -171,6 +195,9 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
   range('global.lockfiletimeout', gl.lockfiletimeout, 1, 86_400); range('global.lockclustertimeout', gl.lockclustertimeout, 1, 86_400);
   if (typeof pc.activeFailover === 'number' && pc.activeFailover > 1) ignored.push(`pxccluster.activeFailover: ${pc.activeFailover} read as 1 (methods 2 and 3 are not implemented, as in pxcScheduler 1.5)`);
   range('pxccluster.activeFailover', pc.activeFailover, 0, 3);
+  if (co.store !== 'none' && co.store !== 'galera') problems.push(`coordination.store: expected "none" or "galera", got ${JSON.stringify(co.store)}`);
+  range('coordination.timeoutMs', co.timeoutMs, 50, 60_000); range('coordination.leaseMs', co.leaseMs, 0, 600_000);
+  if (typeof co.schema === 'string' && !/^[A-Za-z0-9_]{1,64}$/.test(co.schema)) problems.push(`coordination.schema: expected a plain schema name (1 to 64 letters, digits or "_"), got ${JSON.stringify(co.schema)}`);
   const level = LEVELS[String(gl.logLevel).toLowerCase()];
   if (level === undefined) problems.push(`global.logLevel: expected one of ${Object.keys(LEVELS).join(', ')}, got ${JSON.stringify(gl.logLevel)}`);
   const target = String(gl.logTarget).toLowerCase();
@@ -212,6 +239,10 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
       lockFileTimeoutMs: n(gl.lockfiletimeout) * 1000,
       lockClusterTimeoutMs: n(gl.lockclustertimeout) * 1000,
       lockDir: path.resolve(dir, s(gl.lockfilepath)),
+    },
+    coordination: {
+      store: co.store as 'none' | 'galera', cluster: s(co.cluster) || `pxc-${n(pc.clusterId)}`, timeoutMs: n(co.timeoutMs),
+      leaseMs: n(co.leaseMs), schema: s(co.schema), ...(s(co.instanceId) ? { instanceId: s(co.instanceId) } : {}),
     },
     log: { level: b(gl.debug) ? 'debug' : level!, performance: b(gl.performance), target: target as 'stdout' | 'file', ...(s(gl.logFile) ? { file: path.resolve(dir, s(gl.logFile)) } : {}) },
     ignored,

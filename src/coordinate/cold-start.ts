@@ -4,8 +4,8 @@
 //   ProxySQL holds parked out of service until they pass retryUp and the hold time again;
 // - a probe slower than checkTimeOut skips that node for the run (pxcScheduler's semantics): the node is judged
 //   on its last good observation from the previous run, once; a second slow probe in a row counts as a failure.
+import { seedWriters } from '../decide/seed-state.js';
 import type { DecideState, NodeTrack } from '../model/decision.js';
-import { INITIAL_DECIDE_STATE } from '../model/decision.js';
 import type { ClusterObservation, NodeObservation } from '../model/observation.js';
 
 export interface CurrentRouting {
@@ -34,7 +34,7 @@ export function adoptedState(current: CurrentRouting, nodes: readonly string[], 
       writer: 'maintenance', reader: 'maintenance', gcommUuid: null,
     };
   }
-  return { ...INITIAL_DECIDE_STATE, writer: { nodes: writers, epoch: 0, since: null, last: writers }, nodes: tracks };
+  return seedWriters(null, writers, { epoch: 0, nodes: tracks });
 }
 
 /** What a run remembers of the previous run's probes (a file beside the state file). */

@@ -23,6 +23,8 @@ export function encodeRecord(cluster: string, epoch: number, c: WriterRecordChan
   return JSON.stringify({
     v: ETCD_RECORD_VERSION, cluster, epoch, writers: c.writers, setBy: c.setBy, setAt: Math.round(c.setAt),
     maintenance: [...c.maintenance].sort(), trafficEnabled: c.trafficEnabled, message: c.message,
+    ...(c.trafficSetBy !== undefined && { trafficSetBy: c.trafficSetBy }),
+    ...(c.trafficSetAt !== undefined && { trafficSetAt: Math.round(c.trafficSetAt) }),
   });
 }
 
@@ -49,9 +51,15 @@ export function decodeRecord(text: string, cluster: string): Decoded<WriterRecor
   if (!isStringList(o.maintenance)) return { ok: false, problem: 'maintenance: expected a list of node names' };
   if (typeof o.trafficEnabled !== 'boolean') return { ok: false, problem: 'trafficEnabled: expected true or false' };
   if (typeof o.message !== 'string') return { ok: false, problem: 'message: expected a string' };
+  if (o.trafficSetBy !== undefined && typeof o.trafficSetBy !== 'string') return { ok: false, problem: 'trafficSetBy: expected a string' };
+  if (o.trafficSetAt !== undefined && (typeof o.trafficSetAt !== 'number' || !Number.isFinite(o.trafficSetAt))) return { ok: false, problem: 'trafficSetAt: expected a number (epoch ms)' };
   return {
     ok: true,
-    value: { cluster, epoch: o.epoch, writers: o.writers, setBy: o.setBy, setAt: o.setAt, maintenance: [...o.maintenance].sort(), trafficEnabled: o.trafficEnabled, message: o.message },
+    value: {
+      cluster, epoch: o.epoch, writers: o.writers, setBy: o.setBy, setAt: o.setAt, maintenance: [...o.maintenance].sort(), trafficEnabled: o.trafficEnabled, message: o.message,
+      ...(typeof o.trafficSetBy === 'string' && { trafficSetBy: o.trafficSetBy }),
+      ...(typeof o.trafficSetAt === 'number' && { trafficSetAt: o.trafficSetAt }),
+    },
   };
 }
 

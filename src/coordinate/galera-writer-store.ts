@@ -42,6 +42,8 @@ const NOT_PRIMARY_ERRNOS = new Set([1047, 1180]);
 const CONFLICT_ERRNOS = new Set([1213, 1062]);
 const NO_TABLE_ERRNOS = new Set([1146, 1049]);
 const DENIED_ERRNOS = new Set([1142, 1143, 1044, 1045, 1227]);
+/** ER_BAD_FIELD_ERROR: a table created before the traffic switch's who/when columns existed */
+const NO_COLUMN_ERRNO = 1054;
 
 class NodeFailure extends Error {
   constructor(readonly code: StoreFailureCode, message: string) {
@@ -119,7 +121,7 @@ export class GaleraWriterStore implements WriterStore {
   private async select(s: MysqlSession): Promise<WriterRecord | null> {
     let rows: unknown[];
     try {
-      rows = await s.query(`SET STATEMENT wsrep_sync_wait=1 FOR SELECT epoch, writers, set_by, set_at, maintenance, traffic_enabled, message FROM ${this.table} WHERE cluster = ${mysql.escape(this.cluster)}`);
+      rows = await this.withColumns(s, () => s.query(`SET STATEMENT wsrep_sync_wait=1 FOR SELECT epoch, writers, set_by, set_at, maintenance, traffic_enabled, message, traffic_set_by, traffic_set_at FROM ${this.table} WHERE cluster = ${mysql.escape(this.cluster)}`));
     } catch (err) {
       if (NO_TABLE_ERRNOS.has(errnoOf(err) ?? 0)) return null;
       throw err;
@@ -132,6 +134,7 @@ export class GaleraWriterStore implements WriterStore {
       return {
         cluster: this.cluster, epoch, writers: parseList(row[1], 'writers'), setBy: String(row[2] ?? ''), setAt: Number(row[3] ?? 0),
         maintenance: parseList(row[4], 'maintenance').sort(), trafficEnabled: String(row[5]) !== '0', message: String(row[6] ?? ''),
+        ...(row[7] ? { trafficSetBy: String(row[7]) } : {}), ...(Number(row[8] ?? 0) > 0 ? { trafficSetAt: Number(row[8]) } : {}),
       };
     } catch (err) {
       throw new NodeFailure('COORD_BAD_RECORD', `${this.table} row for cluster ${this.cluster}: ${(err as Error).message}`);
@@ -141,16 +144,16 @@ export class GaleraWriterStore implements WriterStore {
   private values(c: WriterRecordChange): string {
     const e = mysql.escape;
     return [`writers = ${e(JSON.stringify(c.writers))}`, `set_by = ${e(c.setBy)}`, `set_at = ${e(Math.round(c.setAt))}`, `maintenance = ${e(JSON.stringify([...c.maintenance].sort()))}`,
-      `traffic_enabled = ${c.trafficEnabled ? 1 : 0}`, `message = ${e(c.message)}`].join(', ');
+      `traffic_enabled = ${c.trafficEnabled ? 1 : 0}`, `message = ${e(c.message)}`, `traffic_set_by = ${e(c.trafficSetBy ?? '')}`, `traffic_set_at = ${e(Math.round(c.trafficSetAt ?? 0))}`].join(', ');
   }
 
   private async insert(s: MysqlSession, c: WriterRecordChange): Promise<boolean> {
-    await s.query(`INSERT INTO ${this.table} SET cluster = ${mysql.escape(this.cluster)}, epoch = 1, ${this.values(c)}`);
+    await this.withColumns(s, () => s.query(`INSERT INTO ${this.table} SET cluster = ${mysql.escape(this.cluster)}, epoch = 1, ${this.values(c)}`));
     return true;
   }
 
   private async update(s: MysqlSession, expected: number, c: WriterRecordChange): Promise<boolean> {
-    await s.query(`UPDATE ${this.table} SET ${this.values(c)}, epoch = epoch + 1 WHERE cluster = ${mysql.escape(this.cluster)} AND epoch = ${Math.floor(expected)}`);
+    await this.withColumns(s, () => s.query(`UPDATE ${this.table} SET ${this.values(c)}, epoch = epoch + 1 WHERE cluster = ${mysql.escape(this.cluster)} AND epoch = ${Math.floor(expected)}`));
     const rows = await s.query('SELECT ROW_COUNT()');
     return Number((rows[0] as unknown[] | undefined)?.[0]) === 1;
   }
@@ -160,8 +163,20 @@ export class GaleraWriterStore implements WriterStore {
     await s.query(`CREATE DATABASE IF NOT EXISTS ${schema}`);
     await s.query(`CREATE TABLE IF NOT EXISTS ${this.table} (
       cluster VARCHAR(128) NOT NULL PRIMARY KEY, epoch BIGINT UNSIGNED NOT NULL, writers TEXT NOT NULL, set_by VARCHAR(255) NOT NULL,
-      set_at BIGINT NOT NULL, maintenance TEXT NOT NULL, traffic_enabled TINYINT NOT NULL DEFAULT 1, message TEXT NOT NULL
+      set_at BIGINT NOT NULL, maintenance TEXT NOT NULL, traffic_enabled TINYINT NOT NULL DEFAULT 1, message TEXT NOT NULL,
+      traffic_set_by VARCHAR(255) NOT NULL DEFAULT '', traffic_set_at BIGINT NOT NULL DEFAULT 0
     ) ENGINE=InnoDB`);
+  }
+
+  /** Runs `q`; on a table from before the traffic switch's who/when columns, adds them (needs ALTER once) and runs it again. */
+  private async withColumns<T>(s: MysqlSession, q: () => Promise<T>): Promise<T> {
+    try {
+      return await q();
+    } catch (err) {
+      if (errnoOf(err) !== NO_COLUMN_ERRNO) throw err;
+      await s.query(`ALTER TABLE ${this.table} ADD COLUMN IF NOT EXISTS traffic_set_by VARCHAR(255) NOT NULL DEFAULT '', ADD COLUMN IF NOT EXISTS traffic_set_at BIGINT NOT NULL DEFAULT 0`);
+      return q();
+    }
   }
 
   /**

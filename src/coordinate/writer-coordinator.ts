@@ -5,8 +5,10 @@
 // re-decides and routes the winner's writer), and fails closed when the store does not answer: the last known
 // writer is kept only while it stays eligible and for at most the lease, then no writer is routed.
 import type { DecideResult, DecideState, Finding } from '../model/decision.js';
-import { INITIAL_DECIDE_STATE } from '../model/decision.js';
+import { seedWriters } from '../decide/seed-state.js';
 import type { ExternalVerdict } from '../model/external.js';
+import type { TrafficRequest, TrafficResult, TrafficSwitch } from '../model/traffic.js';
+import { TRAFFIC_ON } from '../model/traffic.js';
 import type { StoreFailure, WriterRecord, WriterRecordChange } from '../model/writer-record.js';
 import { applyMarks, constrainWriters, coordinationFinding, eligibleWriter, sameList, withEpoch } from './constrain-writers.js';
 import type { WriterStore } from './writer-store.js';
@@ -26,6 +28,11 @@ export interface CoordinatorOptions {
   log: CoordinatorLog;
   /** maintenance marks from the state file: used until the store has a record */
   maintenance?: readonly string[];
+  /**
+   * what a previous process knew (a scheduler run starts a process per run): the record and when the store last
+   * answered, so that the lease rule holds across runs exactly as across the ticks of a daemon
+   */
+  last?: { record: WriterRecord | null; contactAt: number | null };
 }
 
 export interface CoordinationStatus {
@@ -50,6 +57,8 @@ export class WriterCoordinator {
 
   constructor(private readonly o: CoordinatorOptions) {
     this.localMarks = [...(o.maintenance ?? [])].sort();
+    this.known = o.last?.record ?? null;
+    this.contactAt = o.last?.contactAt ?? null;
   }
 
   status(): CoordinationStatus {
@@ -76,22 +85,59 @@ export class WriterCoordinator {
     this.pending.push({ node, on });
   }
 
-  /** The external verdicts the record imposes: its maintenance marks, and its traffic switch. */
+  /**
+   * The external verdicts the record imposes: its maintenance marks. (Its traffic switch is not a verdict: the
+   * decision goes on as usual and the loop routes nothing while traffic is off, see decide/traffic-off.ts.)
+   */
   external(base: ExternalVerdict): ExternalVerdict {
     const v: ExternalVerdict = { ...base };
     const marks = this.maintenance();
     if (marks.length > 0) v.maintenance = marks;
     else delete v.maintenance;
-    const k = this.known;
-    if (k && !k.trafficEnabled) v.fenceAll = `traffic is disabled in the coordination record (by ${k.setBy}${k.message ? `: ${k.message}` : ''})`;
     return v;
+  }
+
+  /** The record's traffic switch as last seen (on while there is no record; kept while the store fails). */
+  traffic(): TrafficSwitch {
+    const k = this.known;
+    if (!k) return TRAFFIC_ON;
+    return { trafficEnabled: k.trafficEnabled, message: k.message, setBy: k.trafficSetBy ?? (k.trafficEnabled ? '' : k.setBy), setAt: k.trafficSetAt ?? (k.trafficEnabled ? null : k.setAt) };
+  }
+
+  /**
+   * An operator sets the traffic switch: written to the record now (read, then compare-and-set, re-read on a lost
+   * race), so that every instance applies it on its next tick. Never throws: a store failure is an outcome.
+   */
+  async setTraffic(req: TrafficRequest, now: number): Promise<TrafficResult> {
+    const unavailable = (e: StoreFailure): TrafficResult => {
+      this.fail(e);
+      return { ok: false, code: COORDINATION_UNAVAILABLE, message: `the traffic switch is kept in the coordination record and the store did not take it (${e.code}): ${e.message}` };
+    };
+    const r = await this.o.store.read();
+    if (!r.ok) return unavailable(r.error);
+    this.answered(now, r.record);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const w = await this.o.store.compareAndSet(this.known?.epoch ?? 0, this.change(now, {
+        trafficEnabled: req.trafficEnabled, message: req.message, trafficSetBy: `${req.by} via ${this.o.instanceId}`, trafficSetAt: now,
+      }));
+      if (w.error) return unavailable(w.error);
+      this.answered(now, w.ok ? w.record : w.current);
+      if (w.ok) {
+        this.o.log.info({ epoch: w.record.epoch, trafficEnabled: req.trafficEnabled, by: req.by }, `coordination record: traffic ${req.trafficEnabled ? 'enabled' : 'disabled'} at epoch ${w.record.epoch}${req.message ? `: ${req.message}` : ''}`);
+        return { ok: true, traffic: { ...this.traffic(), scope: 'record' } };
+      }
+    }
+    return { ok: false, code: COORDINATION_CONFLICT, message: 'the coordination record changed under this request three times in a row; try again' };
   }
 
   private change(now: number, over: Partial<WriterRecordChange>): WriterRecordChange {
     const k = this.known;
     return {
       writers: k?.writers ?? [], setBy: this.o.instanceId, setAt: now, maintenance: k?.maintenance ?? this.localMarks,
-      trafficEnabled: k?.trafficEnabled ?? true, message: k?.message ?? '', ...over,
+      trafficEnabled: k?.trafficEnabled ?? true, message: k?.message ?? '',
+      ...(k?.trafficSetBy !== undefined ? { trafficSetBy: k.trafficSetBy } : {}),
+      ...(k?.trafficSetAt !== undefined ? { trafficSetAt: k.trafficSetAt } : {}),
+      ...over,
     };
   }
 
@@ -136,12 +182,8 @@ export class WriterCoordinator {
   seed(previous: DecideState | null): DecideState | null {
     const k = this.known;
     if (!k) return previous;
-    const base = previous ?? INITIAL_DECIDE_STATE;
-    const same = sameList(base.writer.nodes, k.writers);
-    return {
-      ...base,
-      writer: { nodes: [...k.writers], epoch: k.epoch, since: same ? base.writer.since : k.setAt, last: k.writers.length > 0 ? [...k.writers] : base.writer.last },
-    };
+    const same = sameList(previous?.writer.nodes ?? [], k.writers);
+    return seedWriters(previous, k.writers, { epoch: k.epoch, since: same ? (previous?.writer.since ?? null) : k.setAt });
   }
 
   /**

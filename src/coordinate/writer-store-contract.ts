@@ -44,6 +44,17 @@ export function writerStoreContract(kind: string, harness: () => WriterStoreHarn
       assert.deepEqual(again.current, expected);
     });
 
+    it('keeps who set the traffic switch and when', async () => {
+      const c = cluster('traffic');
+      const a = await harness().open(c, 'a');
+      const b = await harness().open(c, 'b');
+      const set = await a.compareAndSet(0, contractChange(['db1'], 'a', { trafficEnabled: false, message: 'upgrade', trafficSetBy: 'ops@10.0.0.9 via a', trafficSetAt: 5678 }));
+      assert.ok(set.ok, failed(set));
+      const read = await b.read();
+      assert.ok(read.ok && read.record, JSON.stringify(read));
+      assert.deepEqual([read.record.trafficEnabled, read.record.message, read.record.trafficSetBy, read.record.trafficSetAt], [false, 'upgrade', 'ops@10.0.0.9 via a', 5678]);
+    });
+
     it('instances racing from one epoch: exactly one wins, every other reads the winner\'s record', async () => {
       const h = harness();
       const c = cluster('race');

@@ -58,6 +58,11 @@ export interface DesiredRouting {
   /** one entry per configured node, sorted by name */
   nodes: NodeDecision[];
   primary: PrimaryComponent | null;
+  /**
+   * set (to the operator's reason) while traffic is switched off: no writer, no reader, every connection severed;
+   * the built-in proxy also refuses new clients at once instead of holding them for a backend
+   */
+  trafficOff?: string;
 }
 
 export type Severity = 'critical' | 'error' | 'warning' | 'info';

@@ -3,6 +3,7 @@
 import type { DesiredRouting, Finding, RoleChange } from './decision.js';
 import type { FencingTickRecord } from './fencing.js';
 import type { ClusterObservation } from './observation.js';
+import type { TrafficRequest, TrafficResult, TrafficState } from './traffic.js';
 
 /** What one router adapter did with a decision. */
 export interface ApplyOutcome {
@@ -70,7 +71,7 @@ export interface CommandResult {
 /** Whether an instance can route (the health port's /ready): a writer routed and fresh ticks, else why not. */
 export type Readiness =
   | { ready: true; writers: string[] }
-  | { ready: false; reason: 'draining' | 'no writer' | 'ticks failing' | 'ticks stale' | 'coordination unavailable'; detail: string };
+  | { ready: false; reason: 'draining' | 'no writer' | 'ticks failing' | 'ticks stale' | 'coordination unavailable' | 'traffic disabled'; detail: string };
 
 /** What the report layer may read and ask; implemented by the runtime. */
 export interface ReportSource {
@@ -88,4 +89,8 @@ export interface ReportSource {
   maintenanceMarks(): string[];
   /** what the health port's /ready answers now; absent where there is no such check */
   readiness?(): Readiness | null;
+  /** Switchboard's traffic switch (GET /v0/cluster); absent where there is none */
+  traffic?(): TrafficState;
+  /** PATCH /v0/cluster: through the coordination record when a store is configured */
+  setTraffic?(request: TrafficRequest): Promise<TrafficResult>;
 }

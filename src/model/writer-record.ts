@@ -19,6 +19,9 @@ export interface WriterRecord {
   trafficEnabled: boolean;
   /** why traffic is off (or any operator note); empty for none */
   message: string;
+  /** who last set the traffic switch (API user and address, via which instance), and when (epoch ms) */
+  trafficSetBy?: string;
+  trafficSetAt?: number;
 }
 
 /** What a compare-and-set writes: everything but the key and the epoch, which the store sets (expected + 1). */

@@ -3,6 +3,7 @@
 import type { Finding, PrimaryComponent, RoleChange } from '../model/decision.js';
 import type { ApplyOutcome, LoopCounters, Readiness, ReportSource, TickRecord } from '../model/tick.js';
 import type { EvictionRecord, FencingMode } from '../model/fencing.js';
+import type { TrafficState } from '../model/traffic.js';
 
 export interface LastTickView {
   seq: number;
@@ -31,6 +32,8 @@ export interface ClusterView {
   readiness: Readiness | null;
   /** Galera-native fencing: null when [fencing] mode is off */
   fencing: FencingView | null;
+  /** Switchboard's traffic switch (null where the source has none) */
+  traffic: TrafficState | null;
 }
 
 export interface FencingView {
@@ -61,6 +64,7 @@ export function clusterView(source: ReportSource, now: number): ClusterView {
     applied: tick?.applied ?? [],
     proxy: stats === undefined ? null : { endpoints: stats.endpoints, rejected: stats.rejected },
     readiness: source.readiness?.() ?? null,
+    traffic: source.traffic?.() ?? null,
     fencing: tick?.fencing === undefined ? null : {
       mode: tick.fencing.mode, operative: tick.fencing.plan.operative.operative, inoperativeReason: tick.fencing.plan.operative.reason, evictions: tick.fencing.evictions,
     },

@@ -14,6 +14,7 @@ import { BasicAuthChecker, CHALLENGE } from './basic-auth.js';
 import { registerCommandRoutes } from './command-routes.js';
 import { registerDashboardRoutes } from './dashboard-routes.js';
 import { registerReadRoutes } from './read-routes.js';
+import { registerTrafficRoutes } from './traffic-routes.js';
 import { createReportMetrics } from './report-metrics.js';
 import type { ReportServerOptions, ResolvedReportOptions } from './report-options.js';
 import { resolveReportOptions } from './report-options.js';
@@ -93,6 +94,7 @@ export function createReportServer(source: ReportSource, options: ReportServerOp
   const metrics = createReportMetrics(source);
   registerReadRoutes(app, { source, metrics, now: resolved.now, maxDecisions: resolved.maxDecisions });
   registerCommandRoutes(app, { source, logger: resolved.logger });
+  registerTrafficRoutes(app, { source, logger: resolved.logger });
   registerDashboardRoutes(app);
 
   return {

@@ -3,9 +3,8 @@
 // (the sticky rule), so a healthy writer stays in place instead of a new one being elected by weight; an
 // ineligible one is replaced as on any tick. decide() stays pure: only its input changes.
 import type { RouterAdapter } from '../apply/router.js';
+import { compareText } from '../decide/conditions.js';
 import type { DecideNode } from '../model/decide-config.js';
-import type { DecideState } from '../model/decision.js';
-import { INITIAL_DECIDE_STATE } from '../model/decision.js';
 
 export interface AdoptionRead {
   /** the writers to adopt (configured node names), empty for none */
@@ -15,8 +14,6 @@ export interface AdoptionRead {
   /** why nothing is adopted although a router named a writer */
   conflict?: string;
 }
-
-const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A router's answer as configured node names: a name stays, `host:port` is mapped, anything else dropped. */
 export function toNodeNames(answer: readonly string[], nodes: readonly Pick<DecideNode, 'name' | 'host' | 'port'>[]): { names: string[]; unknown: string[] } {
@@ -64,13 +61,8 @@ export async function readRouterWriters(routers: readonly RouterAdapter[], nodes
   });
   const first = sets[0];
   if (!first) return { writers: [], said };
-  const key = (s: string[]) => [...s].sort(byName).join(',');
+  const key = (s: string[]) => [...s].sort(compareText).join(',');
   const other = sets.find((s) => key(s.names) !== key(first.names));
   if (other) return { writers: [], said, conflict: `${first.router} routes writes to ${first.names.join(', ')} but ${other.router} to ${other.names.join(', ')}` };
   return { writers: first.names, said };
-}
-
-/** The previous state a cold start hands decide(): nothing known but the writers in place. */
-export function adoptionState(writers: readonly string[]): DecideState {
-  return { ...INITIAL_DECIDE_STATE, writer: { nodes: [...writers], epoch: 1, since: null, last: [...writers] } };
 }

@@ -232,13 +232,51 @@ describe('loop with a shared writer record', () => {
     assert.equal(a.recorder.counters().failovers, 0);
   });
 
-  it('traffic switched off in the record drains every node on every instance', async () => {
+  it('traffic switched off in the record by another instance: nothing routed, every connection severed', async () => {
     const cell = new MemoryRecordCell();
     const a = instance(cell, 'a', { t: 1_000_000 });
     await a.tick();
     a.store.writeAsOther({ trafficEnabled: false, message: 'migration', setBy: 'ops' });
     const t = await a.tick();
-    assert.deepEqual(t.desired.writers, []);
-    assert.match(t.findings.map((f) => f.message).join('\n'), /traffic is disabled in the coordination record \(by ops: migration\)/);
+    assert.deepEqual([t.desired.writers, t.desired.readers], [[], []]);
+    assert.ok(t.desired.nodes.every((n) => n.writerConnections === 'sever' && n.readerConnections === 'sever'));
+    assert.match(t.findings.find((f) => f.code === 'TRAFFIC_DISABLED')?.message ?? '', /traffic is disabled in the coordination record by ops.*: migration/);
+  });
+
+  it('PATCH on one instance turns traffic off on every instance; on again on the other routes the same writer at once', async () => {
+    const cell = new MemoryRecordCell();
+    const clock = { t: 1_000_000 };
+    const a = instance(cell, 'a', clock);
+    const b = instance(cell, 'b', clock);
+    await a.tick();
+    await b.tick();
+    const epoch = cell.record!.epoch;
+    const off = await a.loop.setTraffic({ trafficEnabled: false, message: 'restore from backup', by: 'admin@10.0.0.1' });
+    assert.ok(off.ok && !off.traffic.trafficEnabled && off.traffic.scope === 'record', JSON.stringify(off));
+    assert.deepEqual([cell.record?.trafficEnabled, cell.record?.message, cell.record?.trafficSetBy], [false, 'restore from backup', 'admin@10.0.0.1 via a']);
+    const tb = await b.tick();
+    assert.match(tb.desired.trafficOff ?? '', /by admin@10\.0\.0\.1 via a .*: restore from backup/);
+    assert.deepEqual(tb.desired.writers, []);
+    assert.equal(readiness({ health: b.loop.health(), draining: false, now: clock.t, staleAfterMs: 5000 }).ready, false);
+    assert.deepEqual(b.loop.traffic().message, 'restore from backup');
+    // the record keeps its writer: the epoch moved once, for the switch
+    assert.deepEqual([cell.record?.writers, cell.record?.epoch], [['node1'], epoch + 1]);
+    const on = await b.loop.setTraffic({ trafficEnabled: true, message: '', by: 'admin@10.0.0.2' });
+    assert.ok(on.ok && on.traffic.trafficEnabled);
+    const [ta, tb2] = [await a.tick(), await b.tick()];
+    assert.deepEqual([ta.desired.writers, tb2.desired.writers], [['node1'], ['node1']], 'the same writer at once, no hold time');
+    assert.equal(ta.desired.trafficOff, undefined);
+    assert.equal(a.recorder.counters().failovers, 0, 'traffic off and on is no fail-over');
+    assert.equal(cell.record?.trafficSetBy, 'admin@10.0.0.2 via b');
+  });
+
+  it('the traffic switch cannot be set while the store fails: COORDINATION_UNAVAILABLE with the store code, nothing changed', async () => {
+    const cell = new MemoryRecordCell();
+    const a = instance(cell, 'a', { t: 1_000_000 });
+    await a.tick();
+    a.store.fault = { kind: 'fail', code: 'COORD_NOT_PRIMARY' };
+    const r = await a.loop.setTraffic({ trafficEnabled: false, message: 'x', by: 'admin@h' });
+    assert.ok(!r.ok && r.code === 'COORDINATION_UNAVAILABLE' && r.message.includes('COORD_NOT_PRIMARY'), JSON.stringify(r));
+    assert.equal(cell.record?.trafficEnabled, true);
   });
 });

@@ -7,12 +7,8 @@ import { ProxySqlAdapter } from '../apply/proxysql/adapter.js';
 import { hostgroups } from '../apply/proxysql/servers.js';
 import { HaproxyAdapter } from '../apply/haproxy/adapter.js';
 import { parseSocketAddress } from '../apply/haproxy/runtime-client.js';
-import os from 'node:os';
 import { decideConfigOf } from '../config/decide-config-of.js';
 import { leaseMsOf } from '../config/sections/coordination.js';
-import { DEFAULT_ETCD_PREFIX } from '../coordinate/etcd-record.js';
-import { EtcdWriterStore } from '../coordinate/etcd-writer-store.js';
-import { GaleraWriterStore } from '../coordinate/galera-writer-store.js';
 import { WriterCoordinator } from '../coordinate/writer-coordinator.js';
 import type { WriterStore } from '../coordinate/writer-store.js';
 import type { ReportSource } from '../model/tick.js';
@@ -25,6 +21,7 @@ import { RuntimeReportSource } from './report-source.js';
 import type { Readiness } from './readiness.js';
 import { readiness, staleAfterMs } from './readiness.js';
 import { checkStateFolder, defaultStateFile, StateFile } from './state-file.js';
+import { instanceIdOf, writerStoreOf } from './store-from-config.js';
 import { TickRecorder } from './tick-recorder.js';
 import { WardenLoop } from './warden-loop.js';
 
@@ -141,30 +138,12 @@ export class Daemon {
   private coordinator(): WriterCoordinator | undefined {
     const { config, log } = this.o;
     const c = config.coordination;
-    if (c.store === 'none') return undefined;
-    const instanceId = c.instanceId ?? `${os.hostname()}:${process.pid}`;
-    const leaseMs = leaseMsOf(c, config.run.intervalMs);
-    let store: WriterStore;
-    if (c.store === 'etcd') {
-      const tls = c.etcdTls?.reveal();
-      store = new EtcdWriterStore({
-        cluster: config.cluster.name, endpoints: c.endpoints ?? [], instanceId, leaseMs, timeoutMs: c.timeoutMs, prefix: c.prefix ?? DEFAULT_ETCD_PREFIX,
-        ...(tls && { tls }),
-        ...(c.username !== undefined && c.etcdPassword && { auth: { username: c.username, password: c.etcdPassword.reveal() } }),
-      });
-      log.info({ store: c.store, endpoints: c.endpoints, prefix: c.prefix ?? DEFAULT_ETCD_PREFIX, instanceId, leaseMs }, 'coordination: routing the writer of the shared record');
-    } else {
-      const probe = probeOptionsFromConfig(config);
-      store = new GaleraWriterStore({
-        cluster: config.cluster.name,
-        nodes: config.nodes,
-        session: { user: probe.user, password: probe.password.reveal(), connectTimeoutMs: Math.min(probe.connectTimeoutMs, c.timeoutMs), ...(probe.tls && { tls: probe.tls }) },
-        timeoutMs: c.timeoutMs,
-        schema: c.schema,
-      });
-      log.info({ store: c.store, schema: c.schema, instanceId, leaseMs }, 'coordination: routing the writer of the shared record');
-    }
+    const store = writerStoreOf(config);
+    if (!store) return undefined;
     this.store = store;
+    const instanceId = instanceIdOf(config);
+    const leaseMs = leaseMsOf(c, config.run.intervalMs);
+    log.info({ store: store.kind, ...(c.store === 'etcd' ? { endpoints: c.endpoints, prefix: c.prefix } : { schema: c.schema }), instanceId, leaseMs }, 'coordination: routing the writer of the shared record');
     return new WriterCoordinator({ store, instanceId, leaseMs, log });
   }
 

@@ -29,6 +29,15 @@ describe('readiness', () => {
     assert.ok(!f.ready && f.detail.includes('E_X boom'));
   });
 
+  it('coordination unavailable and traffic disabled answer 503 with their reason, and clear by themselves', () => {
+    const why = 'coordination store unavailable (COORD_NOT_PRIMARY: node1 is not Primary); routing no writer until it answers';
+    const c = at({ ...ok, writers: [], routed: false, coordination: why });
+    assert.ok(!c.ready && c.reason === 'coordination unavailable' && c.detail === why, JSON.stringify(c));
+    const t = at({ ...ok, writers: [], routed: false, trafficOff: 'traffic is disabled by ops: migration' });
+    assert.ok(!t.ready && t.reason === 'traffic disabled' && t.detail.includes('migration'), JSON.stringify(t));
+    assert.deepEqual(at({ ...ok, coordination: null, trafficOff: null }), { ready: true, writers: ['node1'] });
+  });
+
   it('stale after three intervals plus the probe deadline', () => {
     assert.equal(staleAfterMs(1000, 2000), 5000);
     assert.equal(staleAfterMs(50, 2000), 2150);

@@ -21,6 +21,7 @@ export function readiness(i: ReadinessInput): Readiness {
   if (h.lastTickAt === null) return { ready: false, reason: 'ticks stale', detail: 'no tick has completed yet' };
   const age = i.now - h.lastTickAt;
   if (age > i.staleAfterMs) return { ready: false, reason: 'ticks stale', detail: `the last tick completed ${age} ms ago (stale after ${i.staleAfterMs} ms)` };
+  if (h.trafficOff) return { ready: false, reason: 'traffic disabled', detail: h.trafficOff };
   if (h.writers.length === 0 && h.coordination) return { ready: false, reason: 'coordination unavailable', detail: h.coordination };
   if (h.writers.length === 0) return { ready: false, reason: 'no writer', detail: 'no node is eligible for the writer role' };
   if (!h.routed) return { ready: false, reason: 'no writer', detail: `a router failed to route the writer ${h.writers.join(', ')}` };

@@ -1,6 +1,7 @@
 // The runtime's side of the report interface: recorded ticks, counters, proxy statistics, and the
 // operator commands (switchover, maintenance marks), checked against the latest decision.
 import type { CommandResult, LoopCounters, ProxyStatsSnapshot, Readiness, ReportSource, TickRecord } from '../model/tick.js';
+import type { TrafficRequest, TrafficResult, TrafficState } from '../model/traffic.js';
 import type { TickRecorder } from './tick-recorder.js';
 import type { WardenLoop } from './warden-loop.js';
 
@@ -34,6 +35,14 @@ export class RuntimeReportSource implements ReportSource {
   }
   maintenanceMarks(): string[] {
     return this.loop.maintenanceMarks();
+  }
+
+  traffic(): TrafficState {
+    return this.loop.traffic();
+  }
+
+  setTraffic(request: TrafficRequest): Promise<TrafficResult> {
+    return this.loop.setTraffic(request);
   }
 
   switchover(node: string): CommandResult {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { check, DecideStateSchema } from '../decide/input-schema.js';
 import type { DecideState } from '../model/decision.js';
 import { ConfigError } from '../model/errors.js';
+import type { TrafficSwitch } from '../model/traffic.js';
 
 /** where `run` keeps its state when [run].stateFile is not set */
 export const DEFAULT_STATE_DIR = '/var/lib/galera-warden';
@@ -19,6 +20,8 @@ export const defaultStateFile = (clusterName: string): string =>
 export interface SavedState {
   state: DecideState;
   maintenance: string[];
+  /** the traffic switch of an instance without a coordination store; absent: on */
+  traffic?: TrafficSwitch;
 }
 
 /**
@@ -32,7 +35,7 @@ function durableKey(s: SavedState): string {
   const nodes = Object.entries(s.state.nodes).map(([name, t]) => [
     name, t.inService, t.writer, t.reader, t.gcommUuid, t.healthySince, t.lastUnhealthyAt === null, t.inService ? t.unhealthyStreak : t.healthyStreak,
   ]);
-  return JSON.stringify([s.state.version, s.state.writer, nodes, [...s.maintenance].sort()]);
+  return JSON.stringify([s.state.version, s.state.writer, nodes, [...s.maintenance].sort(), s.traffic ?? null]);
 }
 
 /**
@@ -86,7 +89,9 @@ export class StateFile {
     if (!checked.ok) return this.setAside(checked.problems.slice(0, 3).join('; '));
     const marks = (doc as { maintenance?: unknown }).maintenance ?? [];
     if (!Array.isArray(marks) || !marks.every((m) => typeof m === 'string')) return this.setAside('maintenance: expected a list of node names');
-    const saved = { state: checked.value, maintenance: [...new Set<string>(marks)].sort() };
+    const traffic = parseTraffic((doc as { traffic?: unknown }).traffic);
+    if (traffic === 'invalid') return this.setAside('traffic: expected {trafficEnabled, message, setBy, setAt}');
+    const saved: SavedState = { state: checked.value, maintenance: [...new Set<string>(marks)].sort(), ...(traffic ? { traffic } : {}) };
     this.lastKey = durableKey(saved);
     return saved;
   }
@@ -100,7 +105,7 @@ export class StateFile {
   saveAll(saved: SavedState): boolean {
     const key = durableKey(saved);
     if (key === this.lastKey) return false;
-    writeAtomically(this.file, `${JSON.stringify({ ...saved.state, maintenance: [...saved.maintenance].sort() })}\n`);
+    writeAtomically(this.file, `${JSON.stringify({ ...saved.state, maintenance: [...saved.maintenance].sort(), ...(saved.traffic ? { traffic: saved.traffic } : {}) })}\n`);
     this.lastKey = key;
     return true;
   }
@@ -117,6 +122,15 @@ export class StateFile {
     this.warn(`state file ${this.file} is not a valid galera-warden state: ${problem}; ${where}; starting fresh (adopting the writer the routers report)`);
     return null;
   }
+}
+
+function parseTraffic(v: unknown): TrafficSwitch | undefined | 'invalid' {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null) return 'invalid';
+  const t = v as Record<string, unknown>;
+  const { trafficEnabled, message, setBy, setAt } = t;
+  if (typeof trafficEnabled !== 'boolean' || typeof message !== 'string' || typeof setBy !== 'string' || !(setAt === null || typeof setAt === 'number')) return 'invalid';
+  return { trafficEnabled, message, setBy, setAt };
 }
 
 /** write a temporary file (0600) -> fsync -> rename over `file` -> fsync the folder, so a crash leaves the old or the new file */

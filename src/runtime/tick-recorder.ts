@@ -15,6 +15,8 @@ export class TickRecorder {
   private readonly recent: TickRecord[] = [];
   private readonly notable: TickRecord[] = [];
   private readonly totals: LoopCounters = { ticks: 0, failovers: 0, applyErrors: 0, overruns: 0 };
+  /** the writers of the last tick that routed traffic: switching traffic off and on is no fail-over */
+  private lastWriters: string | undefined;
 
   constructor(private readonly options: RecorderOptions = { recent: 60, history: 500 }) {}
 
@@ -24,7 +26,11 @@ export class TickRecorder {
     if (overran) this.totals.overruns++;
     if (tick.applied.some((a) => !a.ok)) this.totals.applyErrors++;
     // the writer set, not the epoch: with a coordination store the epoch also moves on maintenance marks
-    if (prev && tick.desired.writers.join('\u0000') !== prev.desired.writers.join('\u0000')) this.totals.failovers++;
+    if (tick.desired.trafficOff === undefined) {
+      const writers = tick.desired.writers.join('\u0000');
+      if (this.lastWriters !== undefined && writers !== this.lastWriters) this.totals.failovers++;
+      this.lastWriters = writers;
+    }
     const notable =
       !prev ||
       tick.changes.length > 0 ||

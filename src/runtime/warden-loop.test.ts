@@ -42,6 +42,15 @@ function setup(observe: () => Promise<ClusterObservation>, options: { intervalMs
   return { config, router, recorder, loop, clock };
 }
 
+/** A loop over a state file in a fresh folder, healthy cluster, shared clock; restart() makes a new loop on the same file. */
+function restartable() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-state-'));
+  const file = path.join(dir, 'state.json');
+  const config = testConfig({ retryUp: 1, minHoldMs: 0 });
+  const clock = { t: 1_000_000 };
+  return { dir, file, config, clock, restart: () => setup(async () => healthyCluster(config, clock.t), { state: new StateFile(file), clock }) };
+}
+
 describe('warden loop', () => {
   it('observes, decides, applies and records one tick with the writer it elected', async () => {
     const config = testConfig({ retryUp: 1, minHoldMs: 0 });
@@ -108,16 +117,13 @@ describe('warden loop', () => {
   });
 
   it('keeps maintenance marks across a restart of the loop, and drops the mark once removed', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-state-'));
-    const file = path.join(dir, 'state.json');
-    const config = testConfig({ retryUp: 1, minHoldMs: 0 });
-    const clock = { t: 1_000_000 };
-    const first = setup(async () => healthyCluster(config, clock.t), { state: new StateFile(file), clock });
+    const { dir, config, clock, restart } = restartable();
+    const first = restart();
     const t1 = await first.loop.tick();
     const other = config.nodes.map((n) => n.name).find((n) => n !== t1.desired.writers[0])!;
     first.loop.setMaintenance(other, true);
     // restarted before any further tick: the mark was saved when it was set
-    const second = setup(async () => healthyCluster(config, clock.t), { state: new StateFile(file), clock });
+    const second = restart();
     assert.deepEqual(second.loop.maintenanceMarks(), [other]);
     clock.t += 1000;
     const t2 = await second.loop.tick();
@@ -126,8 +132,33 @@ describe('warden loop', () => {
     assert.ok(!t2.desired.readers.includes(other));
     assert.ok(!t2.desired.writers.includes(other));
     second.loop.setMaintenance(other, false);
-    const third = setup(async () => healthyCluster(config, clock.t), { state: new StateFile(file), clock });
+    const third = restart();
     assert.deepEqual(third.loop.maintenanceMarks(), []);
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('without a store the traffic switch is local: off routes nothing and severs, survives a restart, on routes the same writer', async () => {
+    const { dir, clock, restart } = restartable();
+    const first = restart();
+    const t1 = await first.loop.tick();
+    const r = await first.loop.setTraffic({ trafficEnabled: false, message: 'disk full', by: 'admin@10.0.0.9' });
+    assert.ok(r.ok && r.traffic.scope === 'local' && !r.traffic.trafficEnabled && r.traffic.setAt === clock.t);
+    clock.t += 1000;
+    const t2 = await first.loop.tick();
+    assert.deepEqual([t2.desired.writers, t2.desired.readers], [[], []]);
+    assert.ok(t2.desired.nodes.every((n) => n.writerConnections === 'sever' && n.readerConnections === 'sever'));
+    assert.match(t2.desired.trafficOff ?? '', /traffic is disabled by admin@10\.0\.0\.9 at .*: disk full/);
+    assert.equal(t2.findings[0]?.code, 'TRAFFIC_DISABLED');
+    // restarted: the switch was saved with the state
+    const second = restart();
+    assert.deepEqual([second.loop.traffic().trafficEnabled, second.loop.traffic().message], [false, 'disk full']);
+    clock.t += 1000;
+    assert.deepEqual((await second.loop.tick()).desired.writers, []);
+    await second.loop.setTraffic({ trafficEnabled: true, message: '', by: 'admin@10.0.0.9' });
+    clock.t += 1000;
+    const t3 = await second.loop.tick();
+    assert.deepEqual(t3.desired.writers, t1.desired.writers, 'the same writer, at once');
+    assert.equal(t3.desired.trafficOff, undefined);
     fs.rmSync(dir, { recursive: true });
   });
 

@@ -4,15 +4,19 @@
 import { byPriority } from '../decide/conditions.js';
 import { decide } from '../decide/decide.js';
 import { afterOutcome, planFencing } from '../decide/fencing.js';
+import { trafficOffFinding, trafficOffReason, trafficOffRouting } from '../decide/traffic-off.js';
 import type { DecideConfig } from '../model/decide-config.js';
 import type { DecideState } from '../model/decision.js';
 import type { ExternalVerdict } from '../model/external.js';
 import type { FencingConfig, FencingOutcome, FencingPlan, FencingState, FencingTickRecord } from '../model/fencing.js';
 import type { ClusterObservation } from '../model/observation.js';
 import type { ApplyOutcome, TickRecord } from '../model/tick.js';
+import type { TrafficRequest, TrafficResult, TrafficState, TrafficSwitch } from '../model/traffic.js';
+import { TRAFFIC_ON } from '../model/traffic.js';
 import type { RouterAdapter } from '../apply/router.js';
 import type { WriterCoordinator } from '../coordinate/writer-coordinator.js';
-import { adoptionState, readRouterWriters } from './adopt-writer.js';
+import { seedWriters } from '../decide/seed-state.js';
+import { readRouterWriters } from './adopt-writer.js';
 import type { TickRecorder } from './tick-recorder.js';
 import type { Logger } from './logger.js';
 import type { SavedState } from './state-file.js';
@@ -35,6 +39,8 @@ export interface LoopHealth {
   failing: string | null;
   /** set while the coordination store keeps this instance from routing a writer: why */
   coordination?: string | null;
+  /** set while an operator has switched traffic off: why, by whom */
+  trafficOff?: string | null;
 }
 
 export interface LoopOptions {
@@ -70,7 +76,11 @@ export class WardenLoop {
   private tickAgain = false;
   /** no saved state: read the routers' writers before the first decision */
   private coldStart: boolean;
-  private readonly healthState: LoopHealth = { lastTickAt: null, writers: [], routed: false, failing: null, coordination: null };
+  private readonly healthState: LoopHealth = { lastTickAt: null, writers: [], routed: false, failing: null, coordination: null, trafficOff: null };
+  /** the traffic switch without a coordination store (with one, the record's rules) */
+  private localTraffic: TrafficSwitch;
+  /** a tick is running (a wake-up then asks for another one right after it) */
+  private inTick = false;
   /** the last inoperative reason logged, so that the error is logged when it appears or changes, not every tick */
   private fencingInoperative: string | null = null;
 
@@ -79,6 +89,7 @@ export class WardenLoop {
     const saved = o.state?.loadSaved() ?? null;
     this.state = saved?.state ?? null;
     for (const m of saved?.maintenance ?? []) this.maintenance.add(m);
+    this.localTraffic = saved?.traffic ?? TRAFFIC_ON;
     o.coordinator?.setLocalMarks(this.maintenanceMarks());
     this.coldStart = saved === null;
   }
@@ -93,6 +104,7 @@ export class WardenLoop {
       h.routed = record.desired.writers.length > 0 && record.applied.every((a) => a.ok);
       h.failing = null;
       h.coordination = record.desired.writers.length === 0 ? (record.findings.find((f) => f.code === 'COORDINATION_UNAVAILABLE' || f.code === 'COORDINATION_CONFLICT')?.message ?? null) : null;
+      h.trafficOff = record.desired.trafficOff ?? null;
       return record;
     } catch (err) {
       this.healthState.failing = (err as Error).message;
@@ -111,7 +123,8 @@ export class WardenLoop {
     const read = await readRouterWriters(this.o.routers, this.o.decideConfig.nodes, this.o.adoptTimeoutMs ?? 2000);
     if (read.conflict) this.o.log.warn({ routers: read.said }, `cold start: not adopting a writer: ${read.conflict}; electing one`);
     else if (read.writers.length > 0) {
-      this.state = adoptionState(read.writers);
+      // nothing known but the writers in place
+      this.state = seedWriters(null, read.writers, { epoch: 1 });
       this.o.log.info({ routers: read.said, writers: read.writers }, `cold start: adopting the writer in place (${read.writers.join(', ')}) while it is eligible`);
     } else this.o.log.info({ routers: read.said }, 'cold start: no router routes to a writer; electing one');
   }
@@ -135,9 +148,13 @@ export class WardenLoop {
       result = settled.result;
       coordinationFindings = settled.findings;
     }
+    // traffic switched off: the decision stands (same writer when it comes back on), nothing is routed
+    const traffic = this.traffic();
+    const off = traffic.trafficEnabled ? undefined : trafficOffReason(traffic, traffic.scope);
+    const routed = off === undefined ? result.desired : trafficOffRouting(result.desired, off);
     const fencing = this.planFencing(observation, result.desired, now);
     const [applied, fenced] = await Promise.all([
-      Promise.all<Promise<ApplyOutcome>>(this.o.routers.map((r) => r.apply(result.desired))),
+      Promise.all<Promise<ApplyOutcome>>(this.o.routers.map((r) => r.apply(routed))),
       fencing ? this.runFencing(fencing.plan, fencing.next, now) : Promise.resolve(undefined),
     ]);
     this.state = result.next;
@@ -148,8 +165,8 @@ export class WardenLoop {
       at: started,
       durationMs: this.now() - started,
       observation,
-      desired: result.desired,
-      findings: [...result.findings, ...coordinationFindings, ...(fenced?.findings ?? [])].sort(byPriority),
+      desired: routed,
+      findings: [...result.findings, ...coordinationFindings, ...(fenced?.findings ?? []), ...(off === undefined ? [] : [trafficOffFinding(off)])].sort(byPriority),
       changes: result.changes,
       applied,
       ...(fenced ? { fencing: fenced.record } : {}),
@@ -207,21 +224,37 @@ export class WardenLoop {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    const loop = async (): Promise<void> => {
-      const started = this.now();
-      try {
-        await this.tick();
-      } catch (err) {
-        this.o.log.error({ err: (err as Error).stack }, 'tick failed');
-      }
-      if (this.stopped) return;
-      const wait = this.tickAgain ? 0 : Math.max(0, this.o.intervalMs - (this.now() - started));
-      this.tickAgain = false;
-      this.timer = setTimeout(() => {
-        this.running = loop();
-      }, wait);
-    };
-    this.running = loop();
+    this.running = this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    const started = this.now();
+    this.inTick = true;
+    try {
+      await this.tick();
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).stack }, 'tick failed');
+    } finally {
+      this.inTick = false;
+    }
+    if (this.stopped) return;
+    this.schedule(this.tickAgain ? 0 : Math.max(0, this.o.intervalMs - (this.now() - started)));
+  }
+
+  private schedule(wait: number): void {
+    this.tickAgain = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.loop();
+    }, wait);
+  }
+
+  /** An operator's command changed what is routed: tick now (or right after the tick in flight). */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.inTick || this.timer === undefined) this.tickAgain = true;
+    else this.schedule(0);
   }
 
   /** Stops scheduling ticks and waits for the one in flight. */
@@ -234,7 +267,7 @@ export class WardenLoop {
   private persist(): void {
     if (!this.o.state || this.state === null) return;
     try {
-      this.o.state.saveAll({ state: this.state, maintenance: this.maintenanceMarks() });
+      this.o.state.saveAll({ state: this.state, maintenance: this.maintenanceMarks(), ...(this.o.coordinator ? {} : { traffic: this.localTraffic }) });
     } catch (err) {
       this.o.log.error({ err: (err as Error).message }, 'could not save the decision state');
     }
@@ -252,6 +285,27 @@ export class WardenLoop {
   maintenanceMarks(): string[] {
     if (this.o.coordinator) return this.o.coordinator.maintenance();
     return [...this.maintenance].sort();
+  }
+
+  /** Switchboard's traffic switch: the coordination record's, or this instance's own without a store. */
+  traffic(): TrafficState {
+    if (this.o.coordinator) return { ...this.o.coordinator.traffic(), scope: 'record' };
+    return { ...this.localTraffic, scope: 'local' };
+  }
+
+  /** Sets the switch (in the record when coordinated: every instance follows), then ticks at once to apply it. */
+  async setTraffic(req: TrafficRequest): Promise<TrafficResult> {
+    const now = this.now();
+    if (this.o.coordinator) {
+      const r = await this.o.coordinator.setTraffic(req, now);
+      if (r.ok) this.wake();
+      return r;
+    }
+    this.localTraffic = { trafficEnabled: req.trafficEnabled, message: req.message, setBy: req.by, setAt: now };
+    this.o.log.info({ trafficEnabled: req.trafficEnabled, by: req.by }, `traffic ${req.trafficEnabled ? 'enabled' : 'disabled'} on this instance${req.message ? `: ${req.message}` : ''}`);
+    this.persist();
+    this.wake();
+    return { ok: true, traffic: this.traffic() };
   }
 
   requestSwitchover(node: string): void {

@@ -60,3 +60,42 @@ export function writeConfig(baseConfig: string, extra: string, file: string): st
   fs.writeFileSync(file, mergeConfig(fs.readFileSync(baseConfig, 'utf8'), extra));
   return file;
 }
+
+/**
+ * The extra TOML of a `run` instance that shares the Galera-table writer record: fast ticks and probes, its
+ * own state file, the built-in proxy on port..port+2 (writer, reader, health) and the API on port+3.
+ */
+export function coordinatedInstanceToml(o: { instanceId: string; port: number; stateFile: string; apiAuth?: { user: string; password: string } }): string {
+  const p = o.port;
+  return `
+[routing]
+retryUp = 2
+retryDown = 1
+minHoldMs = 3000
+
+[probe]
+connectTimeoutMs = 400
+timeoutMs = 600
+
+[run]
+intervalMs = 300
+stateFile = "${o.stateFile}"
+
+[coordination]
+store = "galera"
+instanceId = "${o.instanceId}"
+timeoutMs = 1500
+
+[proxy]
+host = "127.0.0.1"
+writerPort = ${p}
+readerPort = ${p + 1}
+healthPort = ${p + 2}
+waitForBackendMs = 20000
+drainMs = 500
+
+[api]
+host = "127.0.0.1"
+port = ${p + 3}
+${o.apiAuth ? `user = "${o.apiAuth.user}"\npassword = "${o.apiAuth.password}"\n` : ''}`;
+}

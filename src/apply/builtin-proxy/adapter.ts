@@ -31,7 +31,7 @@ export class BuiltinProxyAdapter implements RouterAdapter {
       if (plan.noop) return { router: this.name, ok: true, changed: false, durationMs: performance.now() - started, actions: [] };
       const severed = this.proxy.route(plan);
       const after = this.proxy.actual();
-      const ok = after.writers.join() === desired.writers.join() && after.readers.join() === desired.readers.join();
+      const ok = after.writers.join() === desired.writers.join() && after.readers.join() === desired.readers.join() && after.refusing === (desired.trafficOff !== undefined);
       const merged: Record<string, number> = {};
       for (const [k, v] of [...Object.entries(severed.writer), ...Object.entries(severed.reader)]) merged[k] = (merged[k] ?? 0) + v;
       return { router: this.name, ok, changed: true, durationMs: performance.now() - started, severed: merged, actions: plan.actions };

@@ -20,11 +20,14 @@ export interface ProxyRouting {
   severWriter: string[];
   /** nodes whose reader-port connections are closed now */
   severReader: string[];
+  /** traffic switched off: both ports refuse every new client at once, with this reason */
+  refuse?: string;
 }
 
 export interface ProxyActual {
   writers: string[];
   readers: string[];
+  refusing: boolean;
 }
 
 export interface ProxyStats {
@@ -54,11 +57,14 @@ export class BuiltinProxy {
     return {
       writers: this.writer.backends.pool.map((b) => b.name),
       readers: this.reader?.backends.pool.map((b) => b.name) ?? [],
+      refusing: this.writer.refusing !== undefined,
     };
   }
 
   /** Applies the routing; returns how many connections were severed per port and node. */
   route(routing: ProxyRouting): { writer: Record<string, number>; reader: Record<string, number> } {
+    this.writer.setRefusing(routing.refuse);
+    this.reader?.setRefusing(routing.refuse);
     const writer = this.writer.setBackends(routing.writers, routing.severWriter).severed;
     const reader = this.reader?.setBackends(routing.readers, routing.severReader).severed ?? {};
     return { writer, reader };

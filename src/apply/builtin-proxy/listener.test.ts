@@ -46,3 +46,36 @@ describe('proxy listener: a parked client retried many times', () => {
     }
   });
 });
+
+describe('proxy listener: traffic switched off', () => {
+  it('refuses a new client at once and closes the ones waiting for a backend; accepts again when switched on', async () => {
+    const logs: string[] = [];
+    // a long wait for a backend: a client closed well before it was refused, not timed out
+    const l = new ProxyListener({ role: 'writer', host: '127.0.0.1', port: 0, waitForBackendMs: 60_000, connectTimeoutMs: 500, log: (_l, m) => logs.push(m) });
+    const port = (await l.listen()).port;
+    const connect = () => {
+      const sock = net.connect(port, '127.0.0.1');
+      sock.on('error', () => undefined);
+      return { sock, closed: new Promise<void>((r) => sock.once('close', () => r())) };
+    };
+    const parked = connect();
+    try {
+      await new Promise<void>((r) => parked.sock.once('connect', () => r()));
+      l.setRefusing('traffic is disabled by ops: migration');
+      await parked.closed;
+      const fresh = connect();
+      await fresh.closed;
+      assert.equal(l.rejected, 2);
+      assert.ok(logs.some((m) => m === 'writer port: refusing every client: traffic is disabled by ops: migration'), logs.join(' | '));
+      l.setRefusing(undefined);
+      const back = connect();
+      await new Promise<void>((r) => back.sock.once('connect', () => r()));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(back.sock.destroyed, false, 'a client waits for a backend again');
+      back.sock.destroy();
+    } finally {
+      parked.sock.destroy();
+      await l.destroy();
+    }
+  });
+});

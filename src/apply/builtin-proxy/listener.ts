@@ -33,6 +33,8 @@ export class ProxyListener {
   private readonly waiting = new Map<Socket, Waiting>();
   private nextId = 1;
   private accepting = true;
+  /** set while traffic is switched off: every new client is closed at once, with this reason in the log */
+  refusing: string | undefined;
   rejected = 0;
 
   constructor(readonly options: ListenerOptions) {
@@ -70,8 +72,29 @@ export class ProxyListener {
     return { severed };
   }
 
+  /** Traffic off (a reason) or on (undefined): refuses new clients at once, and the ones waiting for a backend. */
+  setRefusing(reason: string | undefined): void {
+    if (reason === this.refusing) return;
+    if ((reason === undefined) !== (this.refusing === undefined)) {
+      this.options.log(reason === undefined ? 'info' : 'warn', reason === undefined ? `${this.options.role} port: traffic enabled, accepting clients again` : `${this.options.role} port: refusing every client: ${reason}`);
+    }
+    this.refusing = reason;
+    if (reason === undefined) return;
+    for (const w of [...this.waiting.values()]) {
+      clearTimeout(w.timer);
+      this.waiting.delete(w.client);
+      this.rejected++;
+      w.client.destroy();
+    }
+  }
+
   private accept(client: Socket): void {
     if (!this.accepting) {
+      client.destroy();
+      return;
+    }
+    if (this.refusing !== undefined) {
+      this.rejected++;
       client.destroy();
       return;
     }

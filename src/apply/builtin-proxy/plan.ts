@@ -5,6 +5,8 @@ import type { Backend } from './backend-set.js';
 export interface ProxyPools {
   writers: string[];
   readers: string[];
+  /** the ports refuse every new client (traffic switched off) */
+  refusing?: boolean;
 }
 
 export interface ProxyPlan {
@@ -12,6 +14,8 @@ export interface ProxyPlan {
   readers: Backend[];
   severWriter: string[];
   severReader: string[];
+  /** set while traffic is switched off: new clients are refused at once (Switchboard), with this reason */
+  refuse?: string;
   /** nothing to do: pools already match and nobody is to be severed */
   noop: boolean;
   actions: string[];
@@ -35,5 +39,7 @@ export function planProxy(actual: ProxyPools, desired: DesiredRouting, connected
   if (!same(actual.readers, desired.readers)) actions.push(`reader pool: [${actual.readers.join(', ')}] -> [${desired.readers.join(', ')}]`);
   if (severWriter.length > 0) actions.push(`sever writer-port connections to ${severWriter.join(', ')}`);
   if (severReader.length > 0) actions.push(`sever reader-port connections to ${severReader.join(', ')}`);
-  return { writers, readers, severWriter, severReader, noop: actions.length === 0, actions };
+  const refuse = desired.trafficOff;
+  if ((refuse !== undefined) !== (actual.refusing === true)) actions.push(refuse !== undefined ? `refuse new clients (${refuse})` : 'accept new clients again');
+  return { writers, readers, severWriter, severReader, ...(refuse !== undefined ? { refuse } : {}), noop: actions.length === 0, actions };
 }

@@ -16,6 +16,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <h1 id="cluster-name">Galera cluster</h1>
   <div class="status">
     <span id="fencing" class="pill wait" hidden></span>
+    <span id="traffic" class="pill wait" hidden></span>
     <span id="last-tick">waiting for the first tick</span>
     <span id="live" class="pill wait">connecting</span>
   </div>

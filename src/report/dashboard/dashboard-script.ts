@@ -129,6 +129,17 @@ export const DASHBOARD_JS = String.raw`'use strict';
     f.title = c.fencing.evictions.length + ' eviction(s) since start';
   }
 
+  function renderTraffic(c) {
+    var t = $('traffic');
+    if (!c.traffic) { t.hidden = true; return; }
+    t.hidden = false;
+    var on = c.traffic.trafficEnabled;
+    t.className = 'pill ' + (on ? 'live' : 'down');
+    t.textContent = on ? 'traffic: on' : 'traffic: OFF' + (c.traffic.message ? ' (' + c.traffic.message + ')' : '');
+    t.title = (c.traffic.scope === 'record' ? 'shared by every instance (coordination record)' : 'this instance only') +
+      (c.traffic.setAt ? '; set by ' + c.traffic.setBy + ' at ' + new Date(c.traffic.setAt).toString() : '');
+  }
+
   function renderHistory(decisions) {
     var list = $('history');
     var items = decisions.map(function (d) {
@@ -185,6 +196,7 @@ export const DASHBOARD_JS = String.raw`'use strict';
         renderNodes(c, r[1]);
         renderFindings(c);
         renderFencing(c);
+        renderTraffic(c);
         renderHistory(r[2]);
         if (!c.lastTick) setLive('wait', 'waiting', 'no tick yet');
         else {

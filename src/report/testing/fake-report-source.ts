@@ -1,6 +1,7 @@
 // A ReportSource for tests: ticks are recorded by hand, operator commands are recorded and answered by
 // replaceable handlers, counters and proxy stats are plain fields a test may change at any time.
 import type { CommandResult, LoopCounters, ProxyStatsSnapshot, ReportSource, TickRecord } from '../../model/tick.js';
+import type { TrafficRequest, TrafficResult, TrafficState } from '../../model/traffic.js';
 import { T0 } from './tick-fixtures.js';
 
 export class FakeReportSource implements ReportSource {
@@ -12,6 +13,10 @@ export class FakeReportSource implements ReportSource {
   readonly switchoverCalls: string[] = [];
   readonly maintenanceCalls: { node: string; on: boolean }[] = [];
   onSwitchover: (node: string) => CommandResult = (node) => this.defaultSwitchover(node);
+  /** the traffic switch as the source shows it; setTraffic() changes it unless `onSetTraffic` answers otherwise */
+  trafficSwitch: TrafficState = { trafficEnabled: true, message: '', setBy: '', setAt: null, scope: 'local' };
+  readonly trafficCalls: TrafficRequest[] = [];
+  onSetTraffic: ((r: TrafficRequest) => TrafficResult) | undefined;
   /** when set, latest() throws it: a runtime bug as the report layer sees it */
   broken: Error | undefined;
   private readonly ticks: TickRecord[] = [];
@@ -63,6 +68,18 @@ export class FakeReportSource implements ReportSource {
     if (on) this.marks.add(node);
     else this.marks.delete(node);
     return { ok: true, message: `${node}: maintenance ${on ? 'on' : 'off'}` };
+  }
+
+  traffic(): TrafficState {
+    return this.trafficSwitch;
+  }
+
+  async setTraffic(r: TrafficRequest): Promise<TrafficResult> {
+    this.trafficCalls.push(r);
+    const answer = this.onSetTraffic?.(r);
+    if (answer) return answer;
+    this.trafficSwitch = { ...this.trafficSwitch, trafficEnabled: r.trafficEnabled, message: r.message, setBy: r.by, setAt: T0 + 1000 };
+    return { ok: true, traffic: this.trafficSwitch };
   }
 
   maintenanceMarks(): string[] {

@@ -22,7 +22,7 @@ export function testServer(source: FakeReportSource, overrides: Partial<ReportSe
 }
 
 export interface Call {
-  method?: 'GET' | 'POST' | 'HEAD';
+  method?: 'GET' | 'POST' | 'HEAD' | 'PATCH';
   body?: unknown;
   /** an Authorization header value; default: the right credentials; null: none */
   auth?: string | null;

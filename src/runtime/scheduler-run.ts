@@ -1,7 +1,10 @@
 // One scheduler-mode run (ProxySQL's scheduler table starts it every interval_ms): lock file -> admin session
-// -> [cluster lock] -> monitor credentials and topology from ProxySQL -> probe every node -> decide (with the
-// state of the previous run) -> apply -> save the state -> exit. Every step runs under one deadline; a run
-// that cannot finish in time ends with E_DEADLINE and changes nothing it has not verified.
+// -> [cluster lock] -> monitor credentials and topology from ProxySQL -> probe every node -> [read the shared
+// writer record] -> decide (with the state of the previous run, or the record's writer) -> [record a change of
+// writer by compare-and-set] -> apply -> save the state -> exit. Every step runs under one deadline; a run
+// that cannot finish in time ends with E_DEADLINE and changes nothing it has not verified. With [coordination]
+// the run uses the store exactly as the daemon's loop does (scheduler-coordination.ts): it fails closed
+// (COORDINATION_UNAVAILABLE) and applies the record's maintenance marks and traffic switch.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ProxySqlAdapter } from '../apply/proxysql/adapter.js';
@@ -11,14 +14,19 @@ import { hostgroups } from '../apply/proxysql/servers.js';
 import type { PxcSchedulerSettings } from '../config/pxc-scheduler-config.js';
 import { Secret } from '../config/secret.js';
 import { decide } from '../decide/decide.js';
-import type { DecideResult } from '../model/decision.js';
+import { trafficOffFinding, trafficOffReason, trafficOffRouting } from '../decide/traffic-off.js';
+import type { DecideResult, DecideState, DesiredRouting, Finding } from '../model/decision.js';
 import type { ApplyOutcome } from '../model/tick.js';
 import { probeCluster } from '../observe/probe-cluster.js';
 import type { ProbeOptions } from '../observe/probe-options.js';
-import { StateFile } from '../runtime/state-file.js';
-import { LockFile } from './lock-file.js';
-import { adoptedState, parseProbeMemo, skipSlowProbes } from './cold-start.js';
-import { acquireClusterLock } from './proxysql-cluster-lock.js';
+import { StateFile } from './state-file.js';
+import { LockFile } from '../coordinate/lock-file.js';
+import { adoptedState, parseProbeMemo, skipSlowProbes } from '../coordinate/cold-start.js';
+import { acquireClusterLock } from '../coordinate/proxysql-cluster-lock.js';
+import { COORDINATION_CONFLICT, COORDINATION_UNAVAILABLE } from '../coordinate/writer-coordinator.js';
+import type { RunCoordination, StoreParams } from './scheduler-coordination.js';
+import { openRunCoordination } from './scheduler-coordination.js';
+import type { WriterStore } from '../coordinate/writer-store.js';
 
 export interface SchedulerRunOptions {
   settings: PxcSchedulerSettings;
@@ -28,6 +36,8 @@ export interface SchedulerRunOptions {
   now?: () => number;
   /** epoch ms the deadline counts from (the process start: performance.timeOrigin); default: now */
   startedAt?: number;
+  /** [coordination]: the store to use instead of the Galera table (tests) */
+  openStore?: (p: StoreParams) => WriterStore;
 }
 
 export type SchedulerRunStatus = 'applied' | 'unchanged' | 'locked' | 'not-cluster-holder' | 'failed';
@@ -39,6 +49,10 @@ export interface SchedulerRunResult {
   durationMs: number;
   message: string;
   decision?: DecideResult;
+  /** what was applied: the decision's routing, or nothing at all while traffic is switched off */
+  routed?: DesiredRouting;
+  /** coordination and traffic findings of this run */
+  findings?: Finding[];
   applied?: ApplyOutcome;
   error?: { code: string; message: string };
   /** ms spent per step (pxcScheduler's `performance`), in order */
@@ -59,6 +73,11 @@ export function stateFilePath(s: PxcSchedulerSettings): string {
 /** The previous run's probes (for pxcScheduler's skip of a node slower than checkTimeOut). */
 export function probeMemoPath(s: PxcSchedulerSettings): string {
   return path.join(s.run.lockDir, `galera-warden_${runKey(s)}.probes.json`);
+}
+
+/** What the run knows of the shared writer record, for the next run ([coordination] only). */
+export function recordMemoPath(s: PxcSchedulerSettings): string {
+  return path.join(s.run.lockDir, `galera-warden_${runKey(s)}.record.json`);
 }
 
 function readText(file: string): string | undefined {
@@ -106,6 +125,7 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
   const where = `ProxySQL admin ${s.proxysql.host}:${s.proxysql.port}`;
   let step = `connecting to ${where}`;
   let client: AdminClient | undefined;
+  let coordination: RunCoordination | undefined;
   // a hard stop: whatever hangs, the run returns by its deadline
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
@@ -151,19 +171,48 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
       for (const n of skip.skipped) o.log('warn', `${n}: probe slower than checkTimeOut (${probe.timeoutMs} ms): node skipped for this run, judged on the previous run's observation`, { node: n });
       const observation = skip.observation;
       timed('probe');
+      if (s.coordination.store !== 'none') {
+        // the store's operations (a read, at most two compare-and-sets and a re-read) must fit in the time left
+        const timeoutMs = Math.max(50, Math.min(s.coordination.timeoutMs, Math.floor((deadline - now() - 300) / 3)));
+        coordination = openRunCoordination({
+          settings: s, nodes, timeoutMs, memoFile: recordMemoPath(s), runKey: runKey(s), log: o.log,
+          session: { user: probe.user, password: probe.password.reveal(), connectTimeoutMs: Math.min(probe.connectTimeoutMs, timeoutMs), ...(probe.tls ? { tls: probe.tls } : {}) },
+          ...(o.openStore ? { openStore: o.openStore } : {}),
+        });
+        step = `reading the coordination record (${s.coordination.cluster})`;
+        await coordination.coordinator.sync(now());
+        timed('record');
+      }
+      const coord = coordination?.coordinator;
       const state = new StateFile(stateFilePath(s), (m) => o.log('warn', m));
-      let previous = state.load();
-      if (previous === null) {
+      let previous: DecideState | null = state.load();
+      // the shared record names the writer: a run without a state file follows it, not ProxySQL
+      if (previous === null && !coord?.hasRecord()) {
         // cold start: adopt what ProxySQL routes by instead of electing by weight
         const current = await adapter.snapshot();
         previous = adoptedState(current, nodes.map((n) => n.name), now(), s.decide.singlePrimary ? 1 : Math.max(1, s.decide.maxNumWriters));
         if (previous) o.log('info', `no state file ${stateFilePath(s)}: cold start adopting the writer ONLINE in hostgroup ${s.cluster.hgW} (${current.writers.join(', ') || 'none'}) while it is eligible; parked: ${current.parked.join(', ') || 'none'}`);
       }
-      const decision = decide({ observation, previous, config: { ...s.decide, nodes }, now: now() });
+      const at = now();
+      if (coord) previous = coord.seed(previous);
+      const decideFrom = (p: DecideState | null) => decide({ observation, previous: p, config: { ...s.decide, nodes }, now: at, ...(coord ? { external: coord.external({}) } : {}) });
+      let decision = decideFrom(previous);
+      const findings: Finding[] = [];
+      if (coord) {
+        step = `recording the writer in the coordination record (${s.coordination.cluster})`;
+        const settled = await coord.settle(decision, previous, at, decideFrom);
+        decision = settled.result;
+        findings.push(...settled.findings);
+      }
+      const traffic = coord?.traffic();
+      const off = traffic && !traffic.trafficEnabled ? trafficOffReason(traffic, 'record') : undefined;
+      if (off !== undefined) findings.push(trafficOffFinding(off));
+      const routed = off === undefined ? decision.desired : trafficOffRouting(decision.desired, off);
       timed('decide');
       for (const c of decision.changes) o.log('info', c.message, { node: c.node, pool: c.pool, reasons: c.reasons });
+      for (const f of findings) o.log(f.severity === 'critical' || f.severity === 'error' ? 'error' : 'warn', f.message, { code: f.code });
       step = `applying to ${where}`;
-      const applied = await adapter.apply(decision.desired);
+      const applied = await adapter.apply(routed);
       timed('apply');
       // saved whatever the apply's outcome, as the daemon does: the hysteresis and the sticky writer must not
       // depend on whether ProxySQL took the change (an apply that failed is retried by the next run)
@@ -173,12 +222,17 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
       } catch (err) {
         o.log('error', `could not save the decision state ${stateFilePath(s)}: ${(err as Error).message}`);
       }
+      coordination?.save();
+      const extra = { decision, routed, findings, applied };
       if (!applied.ok) {
-        return done({ status: 'failed', exitCode: 1, message: applied.error?.message ?? 'apply failed', decision, applied, ...(applied.error ? { error: applied.error } : {}) });
+        return done({ status: 'failed', exitCode: 1, message: applied.error?.message ?? 'apply failed', ...extra, ...(applied.error ? { error: applied.error } : {}) });
       }
+      // fail closed: what was applied routes no writer because the store did not answer; the run says so (exit 1)
+      const closed = findings.find((f) => (f.code === COORDINATION_UNAVAILABLE || f.code === COORDINATION_CONFLICT) && routed.writers.length === 0);
+      if (closed) return done({ status: applied.changed ? 'applied' : 'unchanged', exitCode: 1, message: closed.message, ...extra, error: { code: closed.code, message: closed.message } });
       return done({
-        status: applied.changed ? 'applied' : 'unchanged', exitCode: 0, decision, applied,
-        message: applied.changed ? applied.actions.join('; ') : `no change (writers ${decision.desired.writers.join(', ') || 'none'})`,
+        status: applied.changed ? 'applied' : 'unchanged', exitCode: 0, ...extra,
+        message: applied.changed ? applied.actions.join('; ') : `no change (writers ${routed.writers.join(', ') || 'none'}${off !== undefined ? `; ${off}` : ''})`,
       });
     })()]);
   } catch (err) {
@@ -187,6 +241,7 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
   } finally {
     clearTimeout(timer);
     client?.destroy();
+    coordination?.store.destroy();
     attempt.lock.release();
   }
 }
