@@ -9,7 +9,7 @@ import { HaproxyAdapter } from '../apply/haproxy/adapter.js';
 import { parseSocketAddress } from '../apply/haproxy/runtime-client.js';
 import os from 'node:os';
 import { decideConfigOf } from '../config/decide-config-of.js';
-import { leaseMsOf } from '../config/sections/coordination.js';
+import { handoverMsOf, leaseMsOf } from '../config/sections/coordination.js';
 import { GaleraWriterStore } from '../coordinate/galera-writer-store.js';
 import { WriterCoordinator } from '../coordinate/writer-coordinator.js';
 import type { WriterStore } from '../coordinate/writer-store.js';
@@ -150,8 +150,9 @@ export class Daemon {
     });
     this.store = store;
     const instanceId = c.instanceId ?? `${os.hostname()}:${process.pid}`;
-    log.info({ store: c.store, schema: c.schema, instanceId, leaseMs: leaseMsOf(c, config.run.intervalMs) }, 'coordination: routing the writer of the shared record');
-    return new WriterCoordinator({ store, instanceId, leaseMs: leaseMsOf(c, config.run.intervalMs), log });
+    const handoverMs = handoverMsOf(c, config.run.intervalMs, config.probe.timeoutMs);
+    log.info({ store: c.store, schema: c.schema, instanceId, leaseMs: leaseMsOf(c, config.run.intervalMs), handoverMs }, 'coordination: routing the writer of the shared record');
+    return new WriterCoordinator({ store, instanceId, leaseMs: leaseMsOf(c, config.run.intervalMs), handoverMs, log });
   }
 
   /** what the health port's /ready answers: a routed writer and a tick younger than three intervals (plus the probe deadline) */
