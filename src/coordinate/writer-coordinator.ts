@@ -33,6 +33,12 @@ export interface CoordinatorOptions {
    * answered, so that the lease rule holds across runs exactly as across the ticks of a daemon
    */
   last?: { record: WriterRecord | null; contactAt: number | null };
+  /**
+   * After the record's writer moves away from a writer this instance knew, route no writer for this long, so
+   * that every other instance has dropped the old writer before anyone routes the new one (no two nodes take
+   * writes at once). 0 or absent: route the new writer at once.
+   */
+  handoverMs?: number;
 }
 
 export interface CoordinationStatus {
@@ -47,6 +53,7 @@ export interface CoordinationStatus {
 
 export const COORDINATION_UNAVAILABLE = 'COORDINATION_UNAVAILABLE';
 export const COORDINATION_CONFLICT = 'COORDINATION_CONFLICT';
+export const COORDINATION_HANDOVER = 'COORDINATION_HANDOVER';
 
 export class WriterCoordinator {
   private known: WriterRecord | null = null;
@@ -54,6 +61,8 @@ export class WriterCoordinator {
   private failing: StoreFailure | null = null;
   private localMarks: string[];
   private pending: { node: string; on: boolean }[] = [];
+  /** the writer moved: no writer is routed before `until` */
+  private hold: { until: number; from: string[]; to: string[]; epoch: number } | null = null;
 
   constructor(private readonly o: CoordinatorOptions) {
     this.localMarks = [...(o.maintenance ?? [])].sort();
@@ -151,6 +160,11 @@ export class WriterCoordinator {
     this.failing = null;
     this.contactAt = now;
     const k = this.known;
+    const handover = this.o.handoverMs ?? 0;
+    if (handover > 0 && record && k && k.writers.length > 0 && !sameList(k.writers, record.writers)) {
+      this.hold = { until: now + handover, from: [...k.writers], to: [...record.writers], epoch: record.epoch };
+      this.o.log.info({ from: k.writers, to: record.writers, epoch: record.epoch, handoverMs: handover }, `coordination record: the writer moved from [${k.writers.join(', ')}] to [${record.writers.join(', ')}]; routing no writer for ${handover} ms (handover)`);
+    }
     if (record && (!k || record.epoch !== k.epoch) && record.setBy !== this.o.instanceId) {
       this.o.log.info({ epoch: record.epoch, writers: record.writers, setBy: record.setBy, maintenance: record.maintenance }, `coordination record epoch ${record.epoch} by ${record.setBy}: writers [${record.writers.join(', ')}]`);
     }
@@ -191,6 +205,20 @@ export class WriterCoordinator {
    * per tick), or fails closed. `redecide` runs decide() again from a previous state (after a lost race).
    */
   async settle(result: DecideResult, previous: DecideState | null, now: number, redecide: (previous: DecideState | null) => DecideResult): Promise<{ result: DecideResult; findings: Finding[] }> {
+    return this.handover(await this.settleRecord(result, previous, now, redecide), previous, now);
+  }
+
+  /** During a handover (the writer just moved) nothing is routed as writer, and the old writer's connections are severed. */
+  private handover(s: { result: DecideResult; findings: Finding[] }, previous: DecideState | null, now: number): { result: DecideResult; findings: Finding[] } {
+    const h = this.hold;
+    if (h && now >= h.until) this.hold = null;
+    if (!this.hold || s.result.desired.writers.length === 0) return s;
+    const message = `the writer moved from ${h!.from.join(', ')} to ${h!.to.join(', ') || 'none'} at epoch ${h!.epoch}: routing no writer for ${h!.until - now} ms more, until every instance has dropped the old one (coordination.handoverMs)`;
+    const f = coordinationFinding(COORDINATION_HANDOVER, 'warning', 590, message);
+    return { result: constrainWriters(s.result, [], s.result.desired.epoch, previous, { code: COORDINATION_HANDOVER, message }, now), findings: [...s.findings, f] };
+  }
+
+  private async settleRecord(result: DecideResult, previous: DecideState | null, now: number, redecide: (previous: DecideState | null) => DecideResult): Promise<{ result: DecideResult; findings: Finding[] }> {
     if (this.failing) return this.failClosed(result, previous, now);
     let cur = result;
     let prev = previous;

@@ -8,7 +8,7 @@ import { hostgroups } from '../apply/proxysql/servers.js';
 import { HaproxyAdapter } from '../apply/haproxy/adapter.js';
 import { parseSocketAddress } from '../apply/haproxy/runtime-client.js';
 import { decideConfigOf } from '../config/decide-config-of.js';
-import { leaseMsOf } from '../config/sections/coordination.js';
+import { handoverMsOf, leaseMsOf } from '../config/sections/coordination.js';
 import { WriterCoordinator } from '../coordinate/writer-coordinator.js';
 import type { WriterStore } from '../coordinate/writer-store.js';
 import type { ReportSource } from '../model/tick.js';
@@ -143,8 +143,9 @@ export class Daemon {
     this.store = store;
     const instanceId = instanceIdOf(config);
     const leaseMs = leaseMsOf(c, config.run.intervalMs);
-    log.info({ store: store.kind, ...(c.store === 'etcd' ? { endpoints: c.endpoints, prefix: c.prefix } : { schema: c.schema }), instanceId, leaseMs }, 'coordination: routing the writer of the shared record');
-    return new WriterCoordinator({ store, instanceId, leaseMs, log });
+    const handoverMs = handoverMsOf(c, config.run.intervalMs, config.probe.timeoutMs);
+    log.info({ store: store.kind, ...(c.store === 'etcd' ? { endpoints: c.endpoints, prefix: c.prefix } : { schema: c.schema }), instanceId, leaseMs, handoverMs }, 'coordination: routing the writer of the shared record');
+    return new WriterCoordinator({ store, instanceId, leaseMs, handoverMs, log });
   }
 
   /** what the health port's /ready answers: a routed writer and a tick younger than three intervals (plus the probe deadline) */

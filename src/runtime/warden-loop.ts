@@ -69,7 +69,8 @@ export class WardenLoop {
   private running: Promise<void> | undefined;
   private stopped = true;
   private readonly maintenance = new Set<string>();
-  private switchover: { node: string; until: number } | undefined;
+  /** `basis`: the record's writers when it was asked for (coordinated only) */
+  private switchover: { node: string; until: number; basis?: string[] } | undefined;
   private readonly now: () => number;
   private fencingState: FencingState | null = null;
   /** an eviction changed the view: tick again at once to route on the new one */
@@ -103,7 +104,7 @@ export class WardenLoop {
       h.writers = record.desired.writers;
       h.routed = record.desired.writers.length > 0 && record.applied.every((a) => a.ok);
       h.failing = null;
-      h.coordination = record.desired.writers.length === 0 ? (record.findings.find((f) => f.code === 'COORDINATION_UNAVAILABLE' || f.code === 'COORDINATION_CONFLICT')?.message ?? null) : null;
+      h.coordination = record.desired.writers.length === 0 ? (record.findings.find((f) => f.code === 'COORDINATION_UNAVAILABLE' || f.code === 'COORDINATION_CONFLICT' || f.code === 'COORDINATION_HANDOVER')?.message ?? null) : null;
       h.trafficOff = record.desired.trafficOff ?? null;
       return record;
     } catch (err) {
@@ -208,6 +209,7 @@ export class WardenLoop {
   private external(now: number): ExternalVerdict {
     const v: ExternalVerdict = {};
     if (this.maintenance.size > 0) v.maintenance = [...this.maintenance].sort();
+    this.lapseSwitchover();
     if (this.switchover && this.switchover.until > now) v.switchoverTo = this.switchover.node;
     else this.switchover = undefined;
     return this.o.coordinator ? this.o.coordinator.external(v) : v;
@@ -309,6 +311,23 @@ export class WardenLoop {
   }
 
   requestSwitchover(node: string): void {
-    this.switchover = { node, until: this.now() + (this.o.switchoverTtlMs ?? 10_000) };
+    const basis = this.o.coordinator?.status().record?.writers;
+    this.switchover = { node, until: this.now() + (this.o.switchoverTtlMs ?? 10_000), ...(basis && { basis: [...basis] }) };
+  }
+
+  /**
+   * Coordinated: a switchover asked for while the record named writers W lapses when another change moved the
+   * record's writer away from W first (two operators racing through two instances: the first change wins, the
+   * second is not applied on top of it).
+   */
+  private lapseSwitchover(): void {
+    const s = this.switchover;
+    const record = this.o.coordinator?.status().record;
+    if (!s?.basis || !record) return;
+    const w = record.writers;
+    if (w.length === s.basis.length && w.every((x, i) => x === s.basis![i])) return;
+    if (w.includes(s.node)) return;
+    this.o.log.warn({ node: s.node, epoch: record.epoch, writers: w, setBy: record.setBy }, `switchover to ${s.node} dropped: the writer record moved to [${w.join(', ')}] (epoch ${record.epoch} by ${record.setBy}) since it was asked for`);
+    this.switchover = undefined;
   }
 }

@@ -26,6 +26,13 @@ export const coordinationSection = table(
      * With etcd also the TTL of the instance's lease (rounded up to whole seconds).
      */
     leaseMs: millis(100, 600_000).optional(),
+    /**
+     * after the record's writer moves, every instance routes no writer for this long, so that no instance still
+     * routes the old writer when the new one takes writes. Default: leaseMs + 2 x run.intervalMs +
+     * probe.timeoutMs + timeoutMs (a follower that reads the record sees the move within one tick; one that
+     * cannot read it stops at its lease, noticed within one more tick). 0: route the new writer at once.
+     */
+    handoverMs: z.number({ error: 'expected a number of milliseconds' }).int({ error: 'expected whole milliseconds' }).min(0, { error: 'expected at least 0' }).max(600_000, { error: 'expected at most 600000' }).optional(),
     /** hard timeout of one read or compare-and-set of the record, over every node (endpoint) tried */
     timeoutMs: millis(50, 60_000).default(COORDINATION_DEFAULTS.timeoutMs),
     /** the schema of the record table (galera store); created when missing */
@@ -68,3 +75,7 @@ export type CoordinationSection = z.output<typeof coordinationSection>;
 
 /** The lease in force: the configured one, or three loop intervals. */
 export const leaseMsOf = (c: Pick<CoordinationSection, 'leaseMs'>, intervalMs: number): number => c.leaseMs ?? 3 * intervalMs;
+
+/** The handover in force: the configured one, or what lets every other instance drop the old writer first. */
+export const handoverMsOf = (c: Pick<CoordinationSection, 'handoverMs' | 'leaseMs' | 'timeoutMs'>, intervalMs: number, probeTimeoutMs: number): number =>
+  c.handoverMs ?? leaseMsOf(c, intervalMs) + 2 * intervalMs + probeTimeoutMs + c.timeoutMs;
