@@ -1,6 +1,8 @@
 // The loop: observe every node in parallel -> decide -> apply to every router -> record the tick.
 // A tick never overlaps the previous one; the next starts `intervalMs` after the previous one started
 // (or at once when a tick overran). The decision state is handed from tick to tick and persisted.
+// A data-path signal runs a tick out of band (`triggered`): the same path, queued behind any tick in flight,
+// so that scheduled and triggered ticks never run at the same time.
 import { byPriority } from '../decide/conditions.js';
 import { decide } from '../decide/decide.js';
 import { afterOutcome, planFencing } from '../decide/fencing.js';
@@ -9,7 +11,7 @@ import type { DecideState } from '../model/decision.js';
 import type { ExternalVerdict } from '../model/external.js';
 import type { FencingConfig, FencingOutcome, FencingPlan, FencingState, FencingTickRecord } from '../model/fencing.js';
 import type { ClusterObservation } from '../model/observation.js';
-import type { ApplyOutcome, TickRecord } from '../model/tick.js';
+import type { ApplyOutcome, DataPathSignal, TickRecord, TickTrigger } from '../model/tick.js';
 import type { RouterAdapter } from '../apply/router.js';
 import type { WriterCoordinator } from '../coordinate/writer-coordinator.js';
 import { adoptionState, readRouterWriters } from './adopt-writer.js';
@@ -61,6 +63,10 @@ export class WardenLoop {
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** every tick, scheduled or triggered, runs through this queue: one at a time */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** what the next scheduled run is: the interval's tick, or one at once after an eviction */
+  private nextBy: 'schedule' | 'again' = 'schedule';
   private stopped = true;
   private readonly maintenance = new Set<string>();
   private switchover: { node: string; until: number } | undefined;
@@ -83,10 +89,47 @@ export class WardenLoop {
     this.coldStart = saved === null;
   }
 
-  /** One full tick (rejects only on a bug: decide() or a router throwing; the loop logs it and goes on). */
-  async tick(): Promise<TickRecord> {
+  /**
+   * One full tick (rejects only on a bug: decide() or a router throwing; the loop logs it and goes on).
+   * Waits for the tick in flight, if any: ticks never overlap.
+   */
+  tick(trigger: () => TickTrigger = () => ({ by: 'schedule' })): Promise<TickRecord> {
+    return this.enqueue(() => this.guardedTick(trigger));
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A tick out of band for a data-path signal of `node` (DataPathTrigger calls it; never concurrently with
+   * another tick). Probes as a tick does and decides through decide() and the fencing planner: the signal is
+   * recorded as the tick's trigger, never used as evidence. Nothing while the loop is stopped.
+   */
+  async triggered(node: string, signals: DataPathSignal[], coalesced: () => number = () => 0): Promise<TickRecord | undefined> {
+    if (this.stopped) return undefined;
+    const first = signals[0];
+    this.o.log.info({ node, router: first?.router, kind: first?.kind, detail: first?.detail, signals: signals.length }, `data-path signal from ${node} (${first?.kind ?? '?'}): probing now`);
+    let record: TickRecord | undefined;
     try {
-      const record = await this.tickOnce();
+      // stopped while queued: skipped
+      record = await this.enqueue(async () => (this.stopped ? undefined : this.guardedTick(() => ({ by: 'data-path', node, signals, coalesced: coalesced() }))));
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).stack }, 'triggered tick failed');
+    }
+    // an eviction in this tick: the scheduled tick runs at once, on the new view
+    if (this.tickAgain && !this.stopped && this.timer !== undefined) {
+      this.tickAgain = false;
+      this.schedule(0, 'again');
+    }
+    return record;
+  }
+
+  private async guardedTick(trigger: () => TickTrigger): Promise<TickRecord> {
+    try {
+      const record = await this.tickOnce(trigger);
       const h = this.healthState;
       h.lastTickAt = this.now();
       h.writers = record.desired.writers;
@@ -116,7 +159,7 @@ export class WardenLoop {
     } else this.o.log.info({ routers: read.said }, 'cold start: no router routes to a writer; electing one');
   }
 
-  private async tickOnce(): Promise<TickRecord> {
+  private async tickOnce(trigger: () => TickTrigger): Promise<TickRecord> {
     const started = this.now();
     const observation = await this.o.observe();
     const coord = this.o.coordinator;
@@ -153,6 +196,7 @@ export class WardenLoop {
       changes: result.changes,
       applied,
       ...(fenced ? { fencing: fenced.record } : {}),
+      trigger: trigger(),
     };
     this.o.recorder.record(record, record.durationMs > this.o.intervalMs);
     this.logTick(record);
@@ -207,28 +251,38 @@ export class WardenLoop {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    const loop = async (): Promise<void> => {
-      const started = this.now();
-      try {
-        await this.tick();
-      } catch (err) {
-        this.o.log.error({ err: (err as Error).stack }, 'tick failed');
-      }
-      if (this.stopped) return;
-      const wait = this.tickAgain ? 0 : Math.max(0, this.o.intervalMs - (this.now() - started));
-      this.tickAgain = false;
-      this.timer = setTimeout(() => {
-        this.running = loop();
-      }, wait);
-    };
-    this.running = loop();
+    this.running = this.scheduled('schedule');
   }
 
-  /** Stops scheduling ticks and waits for the one in flight. */
+  private async scheduled(by: 'schedule' | 'again'): Promise<void> {
+    const started = this.now();
+    try {
+      await this.tick(() => ({ by }));
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).stack }, 'tick failed');
+    }
+    if (this.stopped) return;
+    const again = this.tickAgain;
+    this.tickAgain = false;
+    this.schedule(again ? 0 : Math.max(0, this.o.intervalMs - (this.now() - started)), again ? 'again' : 'schedule');
+  }
+
+  private schedule(wait: number, by: 'schedule' | 'again'): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.nextBy = by;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.scheduled(this.nextBy);
+    }, wait);
+  }
+
+  /** Stops scheduling ticks and waits for the ones in flight or queued. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     await this.running;
+    await this.queue;
   }
 
   private persist(): void {
