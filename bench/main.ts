@@ -8,9 +8,10 @@ import { runBench } from './runner.js';
 import { throughput } from './throughput.js';
 import { schedulerRun } from './scheduler-scenario.js';
 import { fencingFailover } from './fencing-failover.js';
+import { datapathFailover } from './datapath-failover.js';
 
 /** In run order. A new scenario: add bench/<name>.ts exporting a Scenario and list it here. */
-const SCENARIOS: AnyScenario[] = [throughput, failover, fencingFailover, schedulerRun];
+const SCENARIOS: AnyScenario[] = [throughput, failover, fencingFailover, datapathFailover, schedulerRun];
 
 const USAGE = `usage: npm run bench -- [options]
   --rounds N          fail-over rounds per fault (default 5)
