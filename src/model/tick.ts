@@ -38,12 +38,13 @@ export interface TickRecord {
 /**
  * What a router saw on its data path that may mean a node died: a bridge reset (`reset`) or closed by the
  * server side (`closed`), a connect refused (`refused`) or failing otherwise (`connect-error`), a greeting
- * that never came (`no-greeting`). A hint to probe the node now, never a verdict on it.
+ * that never came (`no-greeting`); HAProxy's error counters of a server that went up (`counters`, polled). A
+ * hint to probe the node now, never a verdict on it.
  */
-export type DataPathSignalKind = 'reset' | 'closed' | 'refused' | 'connect-error' | 'no-greeting';
+export type DataPathSignalKind = 'reset' | 'closed' | 'refused' | 'connect-error' | 'no-greeting' | 'counters';
 
 export interface DataPathSignal {
-  /** the router that saw it ("builtin") */
+  /** the router that saw it ("builtin", "haproxy") */
   router: string;
   node: string;
   kind: DataPathSignalKind;

@@ -109,6 +109,7 @@ export class Daemon {
         socket: parseSocketAddress(hx.socket),
         backends: { writer: hx.writerBackend, ...(hx.readerEnabled ? { reader: hx.readerBackend } : {}) },
         timeoutMs: hx.timeoutMs,
+        signalPollMs: hx.signalPollMs,
       });
       routers.push(this.haproxy);
     }
