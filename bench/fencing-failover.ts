@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
+import { mergeConfig } from '../src/sandbox/merge-config.js';
 import type { ManagedProcess } from './lib/procs.js';
 import { CLI } from './lib/env.js';
 import type { Summary } from './lib/analysis.js';
@@ -134,7 +135,7 @@ async function startFencingWarden(ctx: BenchContext, mode: 'dead' | 'unresponsiv
   let base = fs.readFileSync(sb.configPath, 'utf8');
   if (mode === 'unresponsive') base = base.replace(new RegExp(`port = ${ctx.env.ports.node(relayed)}\\b`), `port = ${ports.relay}`);
   const file = path.join(ctx.env.o.workDir, `warden-${w.id}-${mode}.toml`);
-  fs.writeFileSync(file, `${base}
+  fs.writeFileSync(file, mergeConfig(base, `
 [routing]
 retryUp = 2
 retryDown = 1
@@ -147,6 +148,7 @@ timeoutMs = 400
 [run]
 intervalMs = ${intervalMs}
 dataPathTrigger = ${w.trigger}
+stateFile = "${path.join(ctx.env.o.workDir, `warden-${w.id}-${mode}.state.json`)}"
 
 [proxy]
 host = "127.0.0.1"
@@ -169,7 +171,7 @@ windowMs = 10000
 groupCheckTimeoutMs = 100
 restartHook = ["${process.execPath}", "${CLI}", "sandbox", "--dir", "${dir}", "restart", "{node}"]
 restartAfterMs = 1000
-`);
+`));
   const proc = ctx.env.procs.spawn(`warden-${w.id}-${mode}`, process.execPath, [CLI, 'run', '--config', file], path.join(ctx.env.o.workDir, `warden-${w.id}-${mode}.log`));
   await waitFor('the fencing warden to elect a writer', 30_000, async () => ((await api<{ writers: string[] }>(ports.api, '/api/cluster').catch(() => ({ writers: [] }))).writers.length === 1 ? true : undefined), { everyMs: 200, signal: ctx.signal });
   return proc;

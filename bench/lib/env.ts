@@ -12,6 +12,7 @@ import type { HaproxyProfile } from './haproxy.js';
 import { HAPROXY_PERCONA, HAPROXY_USUAL, renderHaproxyConfig, serverStatus } from './haproxy.js';
 import type { ManagedProcess } from './procs.js';
 import { ProcessGroup } from './procs.js';
+import { mergeConfig } from '../../src/sandbox/merge-config.js';
 import { Reaper } from './reaper.js';
 import { assertPortsFree, clock, waitFor, withTimeout } from './util.js';
 import type { WardenSettings } from './warden.js';
@@ -132,8 +133,9 @@ export class BenchEnv {
 
     // The warden with its built-in proxy.
     const cfg = this.file('warden-bench.toml');
-    fs.writeFileSync(cfg, `${fs.readFileSync(sb.configPath, 'utf8')}\n${wardenExtraConfig(this.warden,
-      { writer: p.wardenWriter, reader: p.wardenReader, health: p.wardenHealth, api: p.wardenApi }, this.file('warden-state.json'), { user: API_USER, password: API_PASSWORD })}`);
+    // merged, not appended: the sandbox's config has a [run] table of its own (a second one is a TOML error)
+    fs.writeFileSync(cfg, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), wardenExtraConfig(this.warden,
+      { writer: p.wardenWriter, reader: p.wardenReader, health: p.wardenHealth, api: p.wardenApi }, this.file('warden-state.json'), { user: API_USER, password: API_PASSWORD })));
     const warden = this.procs.spawn('warden', process.execPath, [CLI, 'run', '--config', cfg], this.file('warden.log'));
     this.wardenProc = warden;
     warden.onLine((line, t) => {
