@@ -14,8 +14,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import type { ManagedProcess } from './lib/procs.js';
 import { mergeConfig } from '../src/sandbox/merge-config.js';
+import type { ManagedProcess } from './lib/procs.js';
 import { CLI } from './lib/env.js';
 import type { Summary } from './lib/analysis.js';
 import { summarize } from './lib/analysis.js';
@@ -123,13 +123,18 @@ async function api<T>(port: number, p: string, init: RequestInit = {}): Promise<
 }
 
 /** Starts a warden with fencing on, its own proxy and API; node `relayed` is probed and routed through `relay`. */
-async function startFencingWarden(ctx: BenchContext, mode: 'dead' | 'unresponsive', ports: { writer: number; reader: number; health: number; api: number; relay: number }, relayed: number, intervalMs: number): Promise<ManagedProcess> {
+interface WardenPorts { writer: number; reader: number; health: number; api: number; relay: number }
+
+/** One fencing warden of a round: its ports, its router id in the results, and whether its data-path trigger is on. */
+interface FencingWarden { id: string; label: string; ports: WardenPorts; trigger: boolean; proc?: ManagedProcess }
+
+async function startFencingWarden(ctx: BenchContext, mode: 'dead' | 'unresponsive', w: FencingWarden, relayed: number, intervalMs: number): Promise<ManagedProcess> {
+  const ports = w.ports;
   const sb = ctx.env.sandbox;
   const dir = path.dirname(sb.configPath);
   let base = fs.readFileSync(sb.configPath, 'utf8');
   if (mode === 'unresponsive') base = base.replace(new RegExp(`port = ${ctx.env.ports.node(relayed)}\\b`), `port = ${ports.relay}`);
-  const file = path.join(ctx.env.o.workDir, `warden-fencing-${mode}.toml`);
-  // merged, not appended: the sandbox's config has a [run] table of its own
+  const file = path.join(ctx.env.o.workDir, `warden-${w.id}-${mode}.toml`);
   fs.writeFileSync(file, mergeConfig(base, `
 [routing]
 retryUp = 2
@@ -142,6 +147,8 @@ timeoutMs = 400
 
 [run]
 intervalMs = ${intervalMs}
+dataPathTrigger = ${w.trigger}
+stateFile = "${path.join(ctx.env.o.workDir, `warden-${w.id}-${mode}.state.json`)}"
 
 [proxy]
 host = "127.0.0.1"
@@ -165,7 +172,7 @@ groupCheckTimeoutMs = 100
 restartHook = ["${process.execPath}", "${CLI}", "sandbox", "--dir", "${dir}", "restart", "{node}"]
 restartAfterMs = 1000
 `));
-  const proc = ctx.env.procs.spawn(`warden-fencing-${mode}`, process.execPath, [CLI, 'run', '--config', file], path.join(ctx.env.o.workDir, `warden-fencing-${mode}.log`));
+  const proc = ctx.env.procs.spawn(`warden-${w.id}-${mode}`, process.execPath, [CLI, 'run', '--config', file], path.join(ctx.env.o.workDir, `warden-${w.id}-${mode}.log`));
   await waitFor('the fencing warden to elect a writer', 30_000, async () => ((await api<{ writers: string[] }>(ports.api, '/api/cluster').catch(() => ({ writers: [] }))).writers.length === 1 ? true : undefined), { everyMs: 200, signal: ctx.signal });
   return proc;
 }
@@ -189,37 +196,51 @@ async function evictListsClean(ctx: BenchContext): Promise<boolean> {
 }
 
 /** Runs `rounds` rounds of each fault; every round ends with the cluster restored (node1 writer everywhere). */
-export async function runFencingFailover(ctx: BenchContext, o: { rounds: number; faults?: FencingFault[]; intervalMs?: number }): Promise<FencingResult> {
+/**
+ * `dataPath`: two fencing wardens side by side at the same interval, one with the data-path trigger
+ * (docs/data-path.md) and one ticking only; both evict (idempotent: the second eviction of an id changes nothing).
+ */
+export async function runFencingFailover(ctx: BenchContext, o: { rounds: number; faults?: FencingFault[]; intervalMs?: number; dataPath?: boolean }): Promise<FencingResult> {
   const { env, log } = ctx;
   const b = env.o.basePort;
   const ports = { writer: b + 151, reader: b + 152, health: b + 153, api: b + 154, relay: b + 160 };
+  const wardens: FencingWarden[] = o.dataPath
+    ? [
+      { id: 'builtin-fencing-trigger', label: 'built-in proxy, fencing, data-path trigger', ports, trigger: true },
+      { id: 'builtin-fencing-tick', label: 'built-in proxy, fencing, ticks only', ports: { writer: b + 171, reader: b + 172, health: b + 173, api: b + 174, relay: b + 160 }, trigger: false },
+    ]
+    : [{ id: 'builtin-fencing', label: 'built-in proxy, fencing', ports, trigger: true }];
   const sb = env.sandbox;
   await sb.sql(1, 'CREATE TABLE IF NOT EXISTS app.fence_bench (id VARCHAR(64) PRIMARY KEY, node VARCHAR(64))');
   const relayed = 3;
   const relay = new Relay(env.ports.node(relayed));
   await relay.listen(ports.relay);
   const rounds: FencingRound[] = [];
-  let warden: ManagedProcess | undefined;
+  const stopAll = async () => {
+    for (const w of wardens) await w.proc?.stop();
+  };
   try {
     for (const fault of o.faults ?? (['kill', 'freeze', 'pause'] as const)) {
       const mode = fault === 'kill' ? 'dead' : 'unresponsive';
-      await warden?.stop();
-      warden = await startFencingWarden(ctx, mode, ports, relayed, o.intervalMs ?? INTERVAL_MS);
+      await stopAll();
+      for (const w of wardens) w.proc = await startFencingWarden(ctx, mode, w, relayed, o.intervalMs ?? INTERVAL_MS);
       for (let round = 1; round <= o.rounds; round++) {
         await env.restore('node1');
-        await waitFor('the fencing warden on node1', 30_000, async () => {
-          const c = await api<{ writers: string[] }>(ports.api, '/api/cluster');
-          if (c.writers[0] === 'node1') return true;
-          await api(ports.api, '/api/switchover', { method: 'POST', body: JSON.stringify({ node: 'node1' }) }).catch(() => undefined);
-          return undefined;
-        }, { everyMs: 500, signal: ctx.signal });
+        for (const w of wardens) {
+          await waitFor(`${w.id} on node1`, 30_000, async () => {
+            const c = await api<{ writers: string[] }>(w.ports.api, '/api/cluster');
+            if (c.writers[0] === 'node1') return true;
+            await api(w.ports.api, '/api/switchover', { method: 'POST', body: JSON.stringify({ node: 'node1' }) }).catch(() => undefined);
+            return undefined;
+          }, { everyMs: 500, signal: ctx.signal });
+        }
         // Measured: under write load the view change after evs.evict waits for the next join retransmission
         // (evs.join_retrans_period, default PT1S: ~1.04 s in 6 of 8 runs); at PT0.1S it took 40-57 ms (one 177 ms).
         // Dynamic, so set on every node each round (a restarted node reads its my.cnf again).
         for (const n of sb.layout.nodes) await sb.sql(n.index, `SET GLOBAL wsrep_provider_options='evs.join_retrans_period=${JOIN_RETRANS}'`);
         const target = fault === 'pause' ? `node${relayed}` : 'node1';
         const index = env.nodeIndex(target);
-        const routers = [...env.routers.map((r) => ({ id: r.id, label: r.label, port: r.port })), { id: 'builtin-fencing', label: `built-in proxy, fencing ${mode}`, port: ports.writer }];
+        const routers = [...env.routers.map((r) => ({ id: r.id, label: r.label, port: r.port })), ...wardens.map((w) => ({ id: w.id, label: `${w.label} ${mode}`, port: w.ports.writer }))];
         const writers = routers.map((r) => ({ r, w: writer(ctx, r.id, r.port, `${fault}${round}`) }));
         await sleep(500);
         const before = await evictionsOf(ports.api);
@@ -267,12 +288,13 @@ export async function runFencingFailover(ctx: BenchContext, o: { rounds: number;
         if (fault === 'kill') await sb.start(index, { wait: true });
         const clean = await evictListsClean(ctx);
         rounds.push({ fault, round, node: target, routers: result, evicted, evictionMs, evictListClean: clean, notes });
-        const mine = result.find((x) => x.id === 'builtin-fencing');
-        log(`  ${fault} ${round}: fencing proxy first write ${mine?.firstMs ?? '-'} ms, evicted ${evicted ? `after ${evictionMs ?? '?'} ms` : 'no'}, split ${mine?.splitAcks ?? 0}, lost ${mine?.lost ?? 0}, evict lists ${clean ? 'clean' : 'NOT clean'}`);
+        const mine = result.find((x) => x.id === wardens[0]!.id);
+        const other = wardens[1] ? result.find((x) => x.id === wardens[1]!.id) : undefined;
+        log(`  ${fault} ${round}: fencing proxy first write ${mine?.firstMs ?? '-'} ms${other ? ` (ticks only: ${other.firstMs ?? '-'} ms)` : ''}, evicted ${evicted ? `after ${evictionMs ?? '?'} ms` : 'no'}, split ${mine?.splitAcks ?? 0}, lost ${mine?.lost ?? 0}, evict lists ${clean ? 'clean' : 'NOT clean'}`);
       }
     }
   } finally {
-    await warden?.stop();
+    await stopAll();
     await relay.close();
   }
   return { rounds, summary: summarise(rounds) };

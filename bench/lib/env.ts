@@ -133,7 +133,7 @@ export class BenchEnv {
 
     // The warden with its built-in proxy.
     const cfg = this.file('warden-bench.toml');
-    // merged, not appended: the sandbox's config has a [run] table of its own
+    // merged, not appended: the sandbox's config has a [run] table of its own (a second one is a TOML error)
     fs.writeFileSync(cfg, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), wardenExtraConfig(this.warden,
       { writer: p.wardenWriter, reader: p.wardenReader, health: p.wardenHealth, api: p.wardenApi }, this.file('warden-state.json'), { user: API_USER, password: API_PASSWORD })));
     const warden = this.procs.spawn('warden', process.execPath, [CLI, 'run', '--config', cfg], this.file('warden.log'));

@@ -1,7 +1,7 @@
 // The one interface every router adapter implements (built-in proxy, ProxySQL, HAProxy):
 // read actual -> pure plan -> apply -> verify. One shared contract suite runs against each.
 import type { DesiredRouting } from '../model/decision.js';
-import type { ApplyOutcome } from '../model/tick.js';
+import type { ApplyOutcome, DataPathSignal } from '../model/tick.js';
 
 export interface RouterAdapter {
   /** stable name used in logs, metrics and tick records, e.g. "builtin", "proxysql" */
@@ -17,6 +17,11 @@ export interface RouterAdapter {
    * adopts the writer in place instead of electing one by weight. Optional: absent means unknown.
    */
   currentWriters?(): Promise<string[] | null>;
+  /**
+   * Reports what the router sees on its data path that may mean a node died (docs/data-path.md): a hint for
+   * an out-of-band probe, never a verdict. Returns the function that stops the reports. Optional.
+   */
+  watchDataPath?(sink: (s: DataPathSignal) => void): () => void;
   /** graceful: stop accepting, let work finish */
   close(): Promise<void>;
   /** abrupt: drop everything now */

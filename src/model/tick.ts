@@ -32,7 +32,37 @@ export interface TickRecord {
   applied: ApplyOutcome[];
   /** Galera-native fencing this tick (absent when [fencing] mode is off): plan, outcome, running totals */
   fencing?: FencingTickRecord;
+  /** what started this tick: the schedule, or data-path signals (absent in records of older versions: the schedule) */
+  trigger?: TickTrigger;
 }
+
+/**
+ * What a router saw on its data path that may mean a node died: a bridge reset (`reset`) or closed by the
+ * server side (`closed`), a connect refused (`refused`) or failing otherwise (`connect-error`), a greeting
+ * that never came (`no-greeting`); HAProxy's error counters of a server that went up (`counters`, polled). A
+ * hint to probe the node now, never a verdict on it.
+ */
+export type DataPathSignalKind = 'reset' | 'closed' | 'refused' | 'connect-error' | 'no-greeting' | 'counters';
+
+export interface DataPathSignal {
+  /** the router that saw it ("builtin", "haproxy") */
+  router: string;
+  node: string;
+  kind: DataPathSignalKind;
+  /** epoch ms */
+  at: number;
+  detail?: string;
+}
+
+/**
+ * `schedule`: the interval's tick; `data-path`: run out of band on a node's data-path signal (the first
+ * signals that started it; `coalesced` counts the later ones of the same node it absorbed); `again`: at once
+ * after an eviction changed the view.
+ */
+export type TickTrigger =
+  | { by: 'schedule' }
+  | { by: 'again' }
+  | { by: 'data-path'; node: string; signals: DataPathSignal[]; coalesced: number };
 
 /** Session and byte counters of one node on one proxy port. */
 export interface EndpointStats {

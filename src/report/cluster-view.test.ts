@@ -18,7 +18,7 @@ void describe('clusterView', () => {
     assert.deepEqual(v.findings.map((f) => f.code), ['NOT_PRIMARY', 'FAILOVER']);
     assert.deepEqual(v.counters, { ticks: 5, failovers: 1, applyErrors: 0, overruns: 0 });
     assert.deepEqual(v.maintenance, ['db1']);
-    assert.deepEqual(v.lastTick, { seq: 5, at: T0 + 5000, durationMs: 48.2, ageMs: 750 });
+    assert.deepEqual(v.lastTick, { seq: 5, at: T0 + 5000, durationMs: 48.2, ageMs: 750, trigger: { by: 'schedule' } });
     assert.deepEqual(v.proxy, { endpoints: { writer: '0.0.0.0:3306', reader: '0.0.0.0:3307' }, rejected: 4 });
   });
 
@@ -60,5 +60,12 @@ void describe('decisionsView', () => {
     const d = decisionView(tick);
     assert.deepEqual(d.changes.map((c) => `${c.node}/${c.pool}:${c.reasons.join('+')}`), ['db1/writer:NOT_PRIMARY', 'db1/reader:NOT_PRIMARY', 'db2/writer:FAILOVER']);
     assert.deepEqual(d.applyErrors, [{ router: 'proxysql', code: 'E_APPLY_TIMEOUT', message: 'proxysql admin 10.0.0.5:6032 timed out' }]);
+  });
+
+  void it('shows what started the tick: a data-path signal (node, router, kind) or the schedule', () => {
+    const signal = { router: 'builtin', node: 'db1', kind: 'refused' as const, at: T0 + 4990, detail: 'refused: connect ECONNREFUSED' };
+    const triggered = { ...failoverTick(5), trigger: { by: 'data-path' as const, node: 'db1', signals: [signal], coalesced: 12 } };
+    assert.deepEqual(decisionView(triggered).trigger, { by: 'data-path', node: 'db1', signals: [signal], coalesced: 12 });
+    assert.deepEqual(decisionView(failoverTick(5)).trigger, { by: 'schedule' }, 'a record without a trigger is a scheduled tick');
   });
 });

@@ -1,7 +1,7 @@
 // The JSON of GET /api/cluster and GET /api/decisions: what the loop decides now, and the audit log of
 // the ticks that changed something. Pure: built from the ReportSource's records, plain JSON out.
 import type { Finding, PrimaryComponent, RoleChange } from '../model/decision.js';
-import type { ApplyOutcome, LoopCounters, Readiness, ReportSource, TickRecord } from '../model/tick.js';
+import type { ApplyOutcome, LoopCounters, Readiness, ReportSource, TickRecord, TickTrigger } from '../model/tick.js';
 import type { EvictionRecord, FencingMode } from '../model/fencing.js';
 import type { TrafficState } from '../model/traffic.js';
 
@@ -11,6 +11,8 @@ export interface LastTickView {
   durationMs: number;
   /** server time minus the tick's time: a client compares it, not its own clock, to tell staleness */
   ageMs: number;
+  /** what started the tick: the schedule, a data-path signal (node, router, kind), or a re-run after an eviction */
+  trigger: TickTrigger;
 }
 
 export interface ClusterView {
@@ -60,7 +62,7 @@ export function clusterView(source: ReportSource, now: number): ClusterView {
     findings: tick?.findings ?? [],
     counters: source.counters(),
     maintenance: source.maintenanceMarks(),
-    lastTick: tick === undefined ? null : { seq: tick.seq, at: tick.at, durationMs: tick.durationMs, ageMs: Math.max(0, now - tick.at) },
+    lastTick: tick === undefined ? null : { seq: tick.seq, at: tick.at, durationMs: tick.durationMs, ageMs: Math.max(0, now - tick.at), trigger: triggerOf(tick) },
     applied: tick?.applied ?? [],
     proxy: stats === undefined ? null : { endpoints: stats.endpoints, rejected: stats.rejected },
     readiness: source.readiness?.() ?? null,
@@ -81,7 +83,11 @@ export interface DecisionView {
   findings: Finding[];
   /** routers that failed to apply this decision, with their error */
   applyErrors: { router: string; code: string; message: string }[];
+  /** what started the tick that decided it (a data-path signal: which node, router and kind) */
+  trigger: TickTrigger;
 }
+
+const triggerOf = (tick: TickRecord): TickTrigger => tick.trigger ?? { by: 'schedule' };
 
 export function decisionView(tick: TickRecord): DecisionView {
   return {
@@ -95,6 +101,7 @@ export function decisionView(tick: TickRecord): DecisionView {
     applyErrors: tick.applied
       .filter((a) => !a.ok)
       .map((a) => ({ router: a.router, code: a.error?.code ?? 'E_APPLY', message: a.error?.message ?? `${a.router}: apply not verified` })),
+    trigger: triggerOf(tick),
   };
 }
 

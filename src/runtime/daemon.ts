@@ -20,6 +20,7 @@ import type { Logger } from './logger.js';
 import { RuntimeReportSource } from './report-source.js';
 import type { Readiness } from './readiness.js';
 import { readiness, staleAfterMs } from './readiness.js';
+import { DataPathTrigger } from './data-path-trigger.js';
 import { checkStateFolder, defaultStateFile, StateFile } from './state-file.js';
 import { instanceIdOf, writerStoreOf } from './store-from-config.js';
 import { TickRecorder } from './tick-recorder.js';
@@ -53,6 +54,10 @@ export class Daemon {
   private readonly proxysql: ProxySqlAdapter | undefined;
   private readonly haproxy: HaproxyAdapter | undefined;
   private readonly fencer: GaleraFencer | undefined;
+  /** data-path signals -> out-of-band ticks ([run] dataPathTrigger) */
+  readonly trigger: DataPathTrigger | undefined;
+  private readonly unwatch: (() => void)[] = [];
+  private readonly routers: RouterAdapter[];
   private store: WriterStore | undefined;
   private report: Closable | undefined;
   readonly source: RuntimeReportSource;
@@ -103,6 +108,7 @@ export class Daemon {
         socket: parseSocketAddress(hx.socket),
         backends: { writer: hx.writerBackend, ...(hx.readerEnabled ? { reader: hx.readerBackend } : {}) },
         timeoutMs: hx.timeoutMs,
+        signalPollMs: hx.signalPollMs,
       });
       routers.push(this.haproxy);
     }
@@ -129,6 +135,11 @@ export class Daemon {
       ...(fencer ? { fencing: { config: fencer.config, execute: (plan) => fencer.execute(plan) } } : {}),
       ...(coordinator ? { coordinator } : {}),
     });
+    this.routers = routers;
+    if (config.run.dataPathTrigger) {
+      const loop = this.loop;
+      this.trigger = new DataPathTrigger({ floorMs: config.run.dataPathFloorMs, run: async (node, signals, coalesced) => void (await loop.triggered(node, signals, coalesced)) });
+    }
     this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats(), this.health ? () => this.readiness(this.draining) : undefined);
   }
 
@@ -167,6 +178,8 @@ export class Daemon {
       this.endpoints.api = r.address;
     }
     this.loop.start();
+    const trigger = this.trigger;
+    if (trigger) for (const r of this.routers) if (r.watchDataPath) this.unwatch.push(r.watchDataPath((sig) => trigger.signal(sig)));
     this.o.log.info({ ...this.endpoints, nodes: this.o.config.nodes.map((n) => n.name), intervalMs: this.o.config.run.intervalMs }, 'galera-warden running');
     return this.endpoints;
   }
@@ -178,6 +191,7 @@ export class Daemon {
       log.info('shutting down: draining');
       this.draining = true;
       this.health?.drain();
+      this.stopTrigger();
       await this.loop.stop();
       if (this.proxy) {
         const drained = this.proxy.close();
@@ -200,7 +214,13 @@ export class Daemon {
   }
 
   /** Abrupt: sever everything now. */
+  private stopTrigger(): void {
+    for (const u of this.unwatch.splice(0)) u();
+    this.trigger?.stop();
+  }
+
   async destroy(): Promise<void> {
+    this.stopTrigger();
     await this.loop.stop();
     await this.proxy?.destroy();
     await this.proxysql?.destroy();

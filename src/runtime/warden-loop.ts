@@ -1,6 +1,8 @@
 // The loop: observe every node in parallel -> decide -> apply to every router -> record the tick.
 // A tick never overlaps the previous one; the next starts `intervalMs` after the previous one started
 // (or at once when a tick overran). The decision state is handed from tick to tick and persisted.
+// A data-path signal runs a tick out of band (`triggered`): the same path, queued behind any tick in flight,
+// so that scheduled and triggered ticks never run at the same time.
 import { byPriority } from '../decide/conditions.js';
 import { decide } from '../decide/decide.js';
 import { afterOutcome, planFencing } from '../decide/fencing.js';
@@ -10,7 +12,7 @@ import type { DecideState } from '../model/decision.js';
 import type { ExternalVerdict } from '../model/external.js';
 import type { FencingConfig, FencingOutcome, FencingPlan, FencingState, FencingTickRecord } from '../model/fencing.js';
 import type { ClusterObservation } from '../model/observation.js';
-import type { ApplyOutcome, TickRecord } from '../model/tick.js';
+import type { ApplyOutcome, DataPathSignal, TickRecord, TickTrigger } from '../model/tick.js';
 import type { TrafficRequest, TrafficResult, TrafficState, TrafficSwitch } from '../model/traffic.js';
 import { TRAFFIC_ON } from '../model/traffic.js';
 import type { RouterAdapter } from '../apply/router.js';
@@ -67,6 +69,10 @@ export class WardenLoop {
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** every tick, scheduled or triggered, runs through this queue: one at a time */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** what the next scheduled run is: the interval's tick, or one at once after an eviction */
+  private nextBy: 'schedule' | 'again' = 'schedule';
   private stopped = true;
   private readonly maintenance = new Set<string>();
   /** `basis`: the record's writers when it was asked for (coordinated only) */
@@ -80,8 +86,6 @@ export class WardenLoop {
   private readonly healthState: LoopHealth = { lastTickAt: null, writers: [], routed: false, failing: null, coordination: null, trafficOff: null };
   /** the traffic switch without a coordination store (with one, the record's rules) */
   private localTraffic: TrafficSwitch;
-  /** a tick is running (a wake-up then asks for another one right after it) */
-  private inTick = false;
   /** the last inoperative reason logged, so that the error is logged when it appears or changes, not every tick */
   private fencingInoperative: string | null = null;
 
@@ -95,10 +99,47 @@ export class WardenLoop {
     this.coldStart = saved === null;
   }
 
-  /** One full tick (rejects only on a bug: decide() or a router throwing; the loop logs it and goes on). */
-  async tick(): Promise<TickRecord> {
+  /**
+   * One full tick (rejects only on a bug: decide() or a router throwing; the loop logs it and goes on).
+   * Waits for the tick in flight, if any: ticks never overlap.
+   */
+  tick(trigger: () => TickTrigger = () => ({ by: 'schedule' })): Promise<TickRecord> {
+    return this.enqueue(() => this.guardedTick(trigger));
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A tick out of band for a data-path signal of `node` (DataPathTrigger calls it; never concurrently with
+   * another tick). Probes as a tick does and decides through decide() and the fencing planner: the signal is
+   * recorded as the tick's trigger, never used as evidence. Nothing while the loop is stopped.
+   */
+  async triggered(node: string, signals: DataPathSignal[], coalesced: () => number = () => 0): Promise<TickRecord | undefined> {
+    if (this.stopped) return undefined;
+    const first = signals[0];
+    this.o.log.info({ node, router: first?.router, kind: first?.kind, detail: first?.detail, signals: signals.length }, `data-path signal from ${node} (${first?.kind ?? '?'}): probing now`);
+    let record: TickRecord | undefined;
     try {
-      const record = await this.tickOnce();
+      // stopped while queued: skipped
+      record = await this.enqueue(async () => (this.stopped ? undefined : this.guardedTick(() => ({ by: 'data-path', node, signals, coalesced: coalesced() }))));
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).stack }, 'triggered tick failed');
+    }
+    // an eviction in this tick: the scheduled tick runs at once, on the new view
+    if (this.tickAgain && !this.stopped && this.timer !== undefined) {
+      this.tickAgain = false;
+      this.schedule(0, 'again');
+    }
+    return record;
+  }
+
+  private async guardedTick(trigger: () => TickTrigger): Promise<TickRecord> {
+    try {
+      const record = await this.tickOnce(trigger);
       const h = this.healthState;
       h.lastTickAt = this.now();
       h.writers = record.desired.writers;
@@ -130,7 +171,7 @@ export class WardenLoop {
     } else this.o.log.info({ routers: read.said }, 'cold start: no router routes to a writer; electing one');
   }
 
-  private async tickOnce(): Promise<TickRecord> {
+  private async tickOnce(trigger: () => TickTrigger): Promise<TickRecord> {
     const started = this.now();
     const observation = await this.o.observe();
     const coord = this.o.coordinator;
@@ -171,6 +212,7 @@ export class WardenLoop {
       changes: result.changes,
       applied,
       ...(fenced ? { fencing: fenced.record } : {}),
+      trigger: trigger(),
     };
     this.o.recorder.record(record, record.durationMs > this.o.intervalMs);
     this.logTick(record);
@@ -226,44 +268,48 @@ export class WardenLoop {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.running = this.loop();
+    this.running = this.scheduled('schedule');
   }
 
-  private async loop(): Promise<void> {
+  private async scheduled(by: 'schedule' | 'again'): Promise<void> {
     const started = this.now();
-    this.inTick = true;
     try {
-      await this.tick();
+      await this.tick(() => ({ by }));
     } catch (err) {
       this.o.log.error({ err: (err as Error).stack }, 'tick failed');
-    } finally {
-      this.inTick = false;
     }
     if (this.stopped) return;
-    this.schedule(this.tickAgain ? 0 : Math.max(0, this.o.intervalMs - (this.now() - started)));
+    const again = this.tickAgain;
+    this.tickAgain = false;
+    this.schedule(again ? 0 : Math.max(0, this.o.intervalMs - (this.now() - started)), again ? 'again' : 'schedule');
   }
 
-  private schedule(wait: number): void {
-    this.tickAgain = false;
+  private schedule(wait: number, by: 'schedule' | 'again'): void {
     if (this.timer) clearTimeout(this.timer);
+    this.nextBy = by;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.running = this.loop();
+      this.running = this.scheduled(this.nextBy);
     }, wait);
   }
 
-  /** An operator's command changed what is routed: tick now (or right after the tick in flight). */
+  /**
+   * An operator's command changed what is routed: tick now, or right after the scheduled tick in flight (a
+   * triggered tick in flight is followed by the queued one at once anyway).
+   */
   private wake(): void {
     if (this.stopped) return;
-    if (this.inTick || this.timer === undefined) this.tickAgain = true;
-    else this.schedule(0);
+    if (this.timer === undefined) this.tickAgain = true;
+    else this.schedule(0, 'again');
   }
 
-  /** Stops scheduling ticks and waits for the one in flight. */
+  /** Stops scheduling ticks and waits for the ones in flight or queued. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
     await this.running;
+    await this.queue;
   }
 
   private persist(): void {

@@ -1,7 +1,7 @@
 // The built-in proxy as a router adapter: the pools it routes to follow the decision, and the
 // connections of a node the decision severs are closed in the same step.
 import type { DesiredRouting } from '../../model/decision.js';
-import type { ApplyOutcome, ProxyStatsSnapshot } from '../../model/tick.js';
+import type { ApplyOutcome, DataPathSignal, ProxyStatsSnapshot } from '../../model/tick.js';
 import type { RouterAdapter } from '../router.js';
 import type { BuiltinProxyOptions } from './builtin-proxy.js';
 import { BuiltinProxy } from './builtin-proxy.js';
@@ -11,9 +11,18 @@ export class BuiltinProxyAdapter implements RouterAdapter {
   readonly name = 'builtin';
   readonly proxy: BuiltinProxy;
   private endpoints: { writer?: string; reader?: string } = {};
+  private sink: ((s: DataPathSignal) => void) | undefined;
 
-  constructor(options: BuiltinProxyOptions) {
-    this.proxy = new BuiltinProxy(options);
+  constructor(options: Omit<BuiltinProxyOptions, 'onSignal'>) {
+    this.proxy = new BuiltinProxy({ ...options, onSignal: (node, kind, detail) => this.sink?.({ router: this.name, node, kind, at: Date.now(), detail }) });
+  }
+
+  /** Data-path signals as they happen (a bridge reset or closed by the server, a refused connect, no greeting). */
+  watchDataPath(sink: (s: DataPathSignal) => void): () => void {
+    this.sink = sink;
+    return () => {
+      if (this.sink === sink) this.sink = undefined;
+    };
   }
 
   async listen(): Promise<{ writer: string; reader?: string }> {

@@ -11,6 +11,8 @@ export interface BuiltinProxyOptions {
   waitForBackendMs: number;
   connectTimeoutMs: number;
   log?: ListenerOptions['log'];
+  /** data-path signals of both ports (see ListenerOptions.onSignal) */
+  onSignal?: ListenerOptions['onSignal'];
 }
 
 export interface ProxyRouting {
@@ -42,7 +44,7 @@ export class BuiltinProxy {
 
   constructor(options: BuiltinProxyOptions) {
     const log = options.log ?? (() => undefined);
-    const common = { waitForBackendMs: options.waitForBackendMs, connectTimeoutMs: options.connectTimeoutMs, log };
+    const common = { waitForBackendMs: options.waitForBackendMs, connectTimeoutMs: options.connectTimeoutMs, log, ...(options.onSignal && { onSignal: options.onSignal }) };
     this.writer = new ProxyListener({ role: 'writer', ...options.writer, ...common });
     this.reader = options.reader ? new ProxyListener({ role: 'reader', ...options.reader, ...common }) : undefined;
   }

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { Backend } from './backend-set.js';
 import { BackendSet } from './backend-set.js';
 import { Bridge } from './bridge.js';
+import type { DataPathSignalKind } from '../../model/tick.js';
 
 export interface ListenerOptions {
   role: 'writer' | 'reader';
@@ -16,6 +17,8 @@ export interface ListenerOptions {
   log: (level: 'info' | 'warn', msg: string, fields?: Record<string, unknown>) => void;
   /** after every backend of the pool refused, retry this often while the pool stays the same (default 200) */
   refusedRetryMs?: number;
+  /** data-path signals: a backend refused, never greeted, or reset / closed a bridge from its side */
+  onSignal?: (node: string, kind: DataPathSignalKind, detail: string) => void;
 }
 
 const REFUSED_RETRY_MS = 200;
@@ -171,10 +174,11 @@ export class ProxyListener {
     const server = net.connect({ host: backend.host, port: backend.port, noDelay: true });
     server.setTimeout(this.options.connectTimeoutMs);
     let failed = false;
-    const fail = (why: string) => {
+    const fail = (why: string, kind: DataPathSignalKind) => {
       if (failed) return;
       failed = true;
       server.destroy();
+      this.options.onSignal?.(backend.name, kind, why);
       if (client.destroyed) return;
       this.options.log('warn', `${this.options.role} port: ${backend.name} (${backend.host}:${backend.port}) ${why}`);
       this.connect(client, tried, deadline);
@@ -182,9 +186,9 @@ export class ProxyListener {
     // MySQL servers speak first. Until the server's greeting arrives nothing has reached the client, so
     // a backend that accepts and then closes (a process being killed) or never greets (a frozen node)
     // is skipped like a refused one, and the client never sees it.
-    server.once('timeout', () => fail(`did not greet within ${this.options.connectTimeoutMs} ms`));
-    server.once('error', (err) => fail(`refused: ${err.message}`));
-    server.once('close', () => fail('closed the connection before its greeting'));
+    server.once('timeout', () => fail(`did not greet within ${this.options.connectTimeoutMs} ms`, 'no-greeting'));
+    server.once('error', (err: NodeJS.ErrnoException) => fail(`refused: ${err.message}`, err.code === 'ECONNREFUSED' ? 'refused' : 'connect-error'));
+    server.once('close', () => fail('closed the connection before its greeting', 'no-greeting'));
     server.once('data', (greeting: Buffer) => {
       server.setTimeout(0);
       server.removeAllListeners('error');
@@ -201,7 +205,9 @@ export class ProxyListener {
         this.connect(client, tried, deadline);
         return;
       }
-      const bridge = new Bridge(this.nextId++, backend.name, client, server, greeting, (b) => this.backends.remove(b));
+      const signal = this.options.onSignal;
+      const bridge = new Bridge(this.nextId++, backend.name, client, server, greeting, (b) => this.backends.remove(b),
+        signal ? (b, kind, detail) => signal(b.backend, kind, detail) : undefined);
       this.backends.add(bridge);
       client.resume();
     });

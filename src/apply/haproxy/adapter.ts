@@ -3,7 +3,8 @@
 // and verify. When a command fails, the state commands already sent are undone in reverse order (the new
 // writer leaves ready before the old one returns), so a failed apply never leaves two writers ready.
 import type { DesiredRouting } from '../../model/decision.js';
-import type { ApplyOutcome } from '../../model/tick.js';
+import type { ApplyOutcome, DataPathSignal } from '../../model/tick.js';
+import { watchHaproxyErrors } from './error-watch.js';
 import type { RouterAdapter } from '../router.js';
 import type { HaproxyBackends, HaproxyCommand } from './plan.js';
 import { compareTarget, planHaproxy } from './plan.js';
@@ -25,6 +26,8 @@ export interface HaproxyAdapterOptions {
   timeoutMs?: number;
   /** injected for tests; default a RuntimeClient on `socket` */
   runtime?: HaproxyRuntime;
+  /** data-path signals: poll `show stat` this often for error counters that went up (0: never; docs/data-path.md) */
+  signalPollMs?: number;
 }
 
 export class HaproxyAdapter implements RouterAdapter {
@@ -35,6 +38,15 @@ export class HaproxyAdapter implements RouterAdapter {
   constructor(private readonly o: HaproxyAdapterOptions) {
     if (o.backends.writer === o.backends.reader) throw new TypeError(`HAProxy writer and reader backends must differ (both "${o.backends.writer}")`);
     this.runtime = o.runtime ?? new RuntimeClient({ socket: o.socket, timeoutMs: o.timeoutMs ?? 2000 });
+  }
+
+  /** Polls HAProxy's per-server error counters (econ, srv_abrt, chkfail); nothing when signalPollMs is 0 or the runtime cannot send. */
+  watchDataPath(sink: (s: DataPathSignal) => void): () => void {
+    const pollMs = this.o.signalPollMs ?? 0;
+    const rt = this.runtime as Partial<RuntimeClient>;
+    if (pollMs <= 0 || typeof rt.send !== 'function') return () => undefined;
+    const backends = [this.o.backends.writer, ...(this.o.backends.reader ? [this.o.backends.reader] : [])];
+    return watchHaproxyErrors({ send: (c) => rt.send!.call(this.runtime, c), backends, pollMs, sink });
   }
 
   /** Every server of the managed backends as HAProxy reports it. */

@@ -13,6 +13,7 @@ export const HAPROXY_DEFAULTS = {
   writerPort: 3307,
   readerPort: 3308,
   checkInterMs: 2000,
+  signalPollMs: 200,
 } as const;
 
 const socketAddress = () => text('a unix socket path or host:port').refine(
@@ -36,6 +37,8 @@ export const haproxySection = table(
     readerPort: port().default(HAPROXY_DEFAULTS.readerPort),
     /** server check interval of the generated haproxy.cfg */
     checkInterMs: millis(100, 600_000).default(HAPROXY_DEFAULTS.checkInterMs),
+    /** data-path signals: read `show stat` this often; a server's econ / srv_abrt / chkfail going up runs a tick at once (0: off) */
+    signalPollMs: millis(0, 600_000).default(HAPROXY_DEFAULTS.signalPollMs),
   },
   'a [haproxy] table',
 ).superRefine((h, ctx) => {

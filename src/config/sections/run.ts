@@ -1,13 +1,20 @@
 // [run]: the long-running loop (`galera-warden run`) and its logs.
 import * as z from 'zod';
-import { millis, table, text } from './common.js';
+import { flag, millis, table, text } from './common.js';
 
-export const RUN_DEFAULTS = { intervalMs: 1000, logLevel: 'info', logFormat: 'json', history: 500 } as const;
+export const RUN_DEFAULTS = { intervalMs: 1000, logLevel: 'info', logFormat: 'json', history: 500, dataPathTrigger: true, dataPathFloorMs: 250 } as const;
 
 export const runSection = table(
   {
     /** time from the start of one tick to the start of the next (sub-second allowed; ticks never overlap) */
     intervalMs: millis(20, 3_600_000).default(RUN_DEFAULTS.intervalMs),
+    /**
+     * a router's data-path signal (a bridge reset or closed by a node, a refused connect, a greeting that never
+     * came; HAProxy's error counters) runs a tick at once, out of band (docs/data-path.md)
+     */
+    dataPathTrigger: flag().default(RUN_DEFAULTS.dataPathTrigger),
+    /** the least time between the starts of two data-path-triggered ticks for one node */
+    dataPathFloorMs: millis(10, 3_600_000).default(RUN_DEFAULTS.dataPathFloorMs),
     /**
      * where the decision state is kept across restarts (the sticky writer, its epoch, maintenance marks);
      * relative to the config file; default /var/lib/galera-warden/<cluster.name>.state.json. Its folder must

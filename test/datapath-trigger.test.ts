@@ -1,0 +1,103 @@
+// End to end: the data-path trigger (docs/data-path.md) with `galera-warden run`, its built-in proxy and
+// fencing `dead` in front of a real 3-node sandbox (slot 16, ports 27800-28199). The loop ticks every 5 s,
+// so that a scheduled tick cannot be what handles the kill: the writer is SIGKILLed, the proxy's bridges and
+// connects to it fail, and the decision that moves the writer is a triggered one (read from the recorded
+// ticks). A client connected to the dead writer gets its error, and its next connect lands on the new writer.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import mysql from 'mysql2/promise';
+import type { Sandbox } from '../src/sandbox/sandbox.js';
+import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
+import type { WardenProcess } from './support/warden-process.js';
+import { startWarden, writeConfig } from './support/warden-process.js';
+
+const BASE_PORT = 27800;
+const WRITER_PORT = 27850;
+const READER_PORT = 27851;
+const HEALTH_PORT = 27852;
+const API_PORT = 27853;
+const AUTH = 'Basic ' + Buffer.from('admin:trigger-test').toString('base64');
+
+interface Trigger { by: string; node?: string; signals?: { router: string; node: string; kind: string }[] }
+interface Decision { seq: number; writers: string[]; changes: { node: string; pool: string; from: string; to: string }[]; findings: { code: string; node?: string }[]; trigger: Trigger }
+interface Cluster { writers: string[] }
+
+describe('data-path trigger (real 3-node Galera, built-in proxy, fencing dead, intervalMs 5000)', () => {
+  let sb: Sandbox | undefined;
+  let warden: WardenProcess | undefined;
+  let appPassword = '';
+
+  const api = async <T>(p: string): Promise<T> => (await (await fetch(`http://127.0.0.1:${API_PORT}${p}`, { headers: { authorization: AUTH } })).json()) as T;
+  const connect = () => mysql.createConnection({ host: '127.0.0.1', port: WRITER_PORT, user: 'app', password: appPassword, database: 'app', connectTimeout: 30_000 });
+
+  before(async () => {
+    sb = await startSandbox(16, { basePort: BASE_PORT });
+    appPassword = sb.password('app');
+    await sb.sql(1, 'CREATE TABLE app.t (id INT AUTO_INCREMENT PRIMARY KEY, node VARCHAR(64))');
+    const config = writeConfig(sb.configPath, `
+[run]
+intervalMs = 5000
+dataPathFloorMs = 250
+
+[proxy]
+host = "127.0.0.1"
+writerPort = ${WRITER_PORT}
+readerPort = ${READER_PORT}
+healthPort = ${HEALTH_PORT}
+waitForBackendMs = 30000
+
+[api]
+host = "127.0.0.1"
+port = ${API_PORT}
+user = "admin"
+password = "trigger-test"
+
+[fencing]
+mode = "dead"
+`, path.join(sb.dir, 'datapath-trigger.toml'));
+    warden = startWarden(config);
+    await waitFor('the warden to elect node1', 60_000, async () => ((await api<Cluster>('/api/cluster')).writers[0] === 'node1' ? true : undefined), 200);
+  });
+
+  after(async () => {
+    await warden?.stop('SIGKILL');
+    await stopSandbox(sb);
+  });
+
+  it('writer SIGKILL: a triggered decision moves the writer; the connected client gets its error, its next connect lands on the new writer', async () => {
+    // a second scheduled tick: node1 has been seen serving with its member id (fencing needs that)
+    await waitFor('two recorded ticks', 30_000, async () => ((await api<{ lastTick: { seq: number } | null }>('/api/cluster')).lastTick?.seq ?? 0) >= 2 ? true : undefined, 200);
+    const client = await connect();
+    client.on('error', () => undefined);
+    const [rows] = await client.query('SELECT @@wsrep_node_name AS n');
+    assert.equal((rows as { n: string }[])[0]!.n, 'node1');
+
+    sb!.kill(1);
+    await assert.rejects(client.query('SELECT 1'), 'the client connected to the killed writer gets an error');
+    client.destroy();
+
+    const next = await connect();
+    try {
+      await next.query('INSERT INTO app.t (node) VALUES (@@wsrep_node_name)');
+      const [r] = await next.query('SELECT @@wsrep_node_name AS n');
+      const node = (r as { n: string }[])[0]!.n;
+      assert.notEqual(node, 'node1', 'the next connect lands on the new writer');
+      const writers = (await api<Cluster>('/api/cluster')).writers;
+      assert.deepEqual(writers, [node]);
+    } finally {
+      next.destroy();
+    }
+
+    // the recorded decision that took the writer role from node1 was a triggered one, started by node1's data path
+    const decisions = await api<Decision[]>('/api/decisions?limit=500');
+    const moved = decisions.find((d) => d.changes.some((c) => c.node === 'node1' && c.pool === 'writer' && c.from === 'writer'));
+    assert.ok(moved, `no recorded decision moved the writer off node1: ${JSON.stringify(decisions.map((d) => [d.seq, d.writers, d.trigger.by]))}`);
+    assert.equal(moved.trigger.by, 'data-path', `the decision moving the writer (seq ${moved.seq}) was started by ${JSON.stringify(moved.trigger)}`);
+    assert.equal(moved.trigger.node, 'node1');
+    assert.ok(moved.trigger.signals!.every((s) => s.router === 'builtin' && s.node === 'node1' && ['reset', 'closed', 'refused', 'no-greeting'].includes(s.kind)));
+    assert.ok(!moved.writers.includes('node1'));
+    await waitFor('the eviction of node1 in the decision history', 30_000, async () =>
+      ((await api<Decision[]>('/api/decisions?limit=500')).some((d) => d.findings.some((f) => f.code === 'FENCE_EVICTED' && f.node === 'node1')) ? true : undefined), 200);
+  });
+});
