@@ -25,6 +25,8 @@ import { readiness, staleAfterMs } from './readiness.js';
 import { checkStateFolder, defaultStateFile, StateFile } from './state-file.js';
 import { TickRecorder } from './tick-recorder.js';
 import { WardenLoop } from './warden-loop.js';
+import { OrchestratorClient } from '../observe/orchestrator/orchestrator-client.js';
+import { OrchestratorSource } from '../observe/orchestrator/orchestrator-source.js';
 
 export interface Closable {
   close(): Promise<void>;
@@ -55,6 +57,8 @@ export class Daemon {
   private readonly haproxy: HaproxyAdapter | undefined;
   private readonly fencer: GaleraFencer | undefined;
   private store: WriterStore | undefined;
+  /** [orchestrator]: polls Orchestrator's API beside the loop */
+  readonly orchestrator: OrchestratorSource | undefined;
   private report: Closable | undefined;
   readonly source: RuntimeReportSource;
   private closing: Promise<void> | undefined;
@@ -119,6 +123,8 @@ export class Daemon {
     }
     const fencer = this.fencer;
     const coordinator = this.coordinator();
+    this.orchestrator = this.orchestratorSource();
+    const orchestrator = this.orchestrator;
     this.loop = new WardenLoop({
       observe: () => this.prober.tick(),
       decideConfig: decideConfigOf(config),
@@ -129,6 +135,7 @@ export class Daemon {
       state: new StateFile(this.stateFile, (m) => log.warn({ stateFile: this.stateFile }, m)),
       ...(fencer ? { fencing: { config: fencer.config, execute: (plan) => fencer.execute(plan) } } : {}),
       ...(coordinator ? { coordinator } : {}),
+      ...(orchestrator && config.orchestrator ? { orchestrator: { latest: () => orchestrator.latest(), config: { graceMs: config.orchestrator.graceMs } } } : {}),
     });
     this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats(), this.health ? () => this.readiness(this.draining) : undefined);
   }
@@ -154,6 +161,33 @@ export class Daemon {
     return new WriterCoordinator({ store, instanceId, leaseMs: leaseMsOf(c, config.run.intervalMs), log });
   }
 
+  /** [orchestrator]: the long-lived Orchestrator source; a change of leader or of its problems is logged once */
+  private orchestratorSource(): OrchestratorSource | undefined {
+    const { config, log } = this.o;
+    const o = config.orchestrator;
+    if (!o) return undefined;
+    const client = new OrchestratorClient({
+      urls: o.urls,
+      clusterHint: o.clusterHint,
+      watch: config.nodes.map((n) => ({ host: n.host, port: n.port })),
+      timeoutMs: o.timeoutMs,
+      ...(o.auth && { auth: o.auth }),
+      tls: o.tls,
+    });
+    let said = '';
+    return new OrchestratorSource({
+      client,
+      intervalMs: o.intervalMs,
+      onPoll: (obs) => {
+        const now = `${obs.leader ?? 'none'} ${obs.problems.map((p) => p.code).join(',')}`;
+        if (now === said) return;
+        said = now;
+        if (obs.leader === null || obs.problems.length > 0) log.warn({ leader: obs.leader, problems: obs.problems }, `orchestrator: ${obs.problems[0]?.message ?? 'no leader'}`);
+        else log.info({ leader: obs.leader }, `orchestrator: leader ${obs.leader} answers`);
+      },
+    });
+  }
+
   /** what the health port's /ready answers: a routed writer and a tick younger than three intervals (plus the probe deadline) */
   private readiness(draining: boolean): Readiness {
     return readiness({ health: this.loop.health(), draining, now: Date.now(), staleAfterMs: staleAfterMs(this.o.config.run.intervalMs, this.o.config.probe.timeoutMs) });
@@ -172,6 +206,7 @@ export class Daemon {
       this.report = r;
       this.endpoints.api = r.address;
     }
+    this.orchestrator?.start();
     this.loop.start();
     this.o.log.info({ ...this.endpoints, nodes: this.o.config.nodes.map((n) => n.name), intervalMs: this.o.config.run.intervalMs }, 'galera-warden running');
     return this.endpoints;
@@ -185,6 +220,7 @@ export class Daemon {
       this.draining = true;
       this.health?.drain();
       await this.loop.stop();
+      await this.orchestrator?.close();
       if (this.proxy) {
         const drained = this.proxy.close();
         const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.o.config.proxy.drainMs).unref());
@@ -208,6 +244,7 @@ export class Daemon {
   /** Abrupt: sever everything now. */
   async destroy(): Promise<void> {
     await this.loop.stop();
+    await this.orchestrator?.close();
     await this.proxy?.destroy();
     await this.proxysql?.destroy();
     await this.haproxy?.destroy();

@@ -9,6 +9,7 @@ import type { DecideState } from '../model/decision.js';
 import type { ExternalVerdict } from '../model/external.js';
 import type { FencingConfig, FencingOutcome, FencingPlan, FencingState, FencingTickRecord } from '../model/fencing.js';
 import type { ClusterObservation } from '../model/observation.js';
+import type { OrchestratorObservation, OrchestratorVerdictConfig } from '../model/orchestrator.js';
 import type { ApplyOutcome, TickRecord } from '../model/tick.js';
 import type { RouterAdapter } from '../apply/router.js';
 import type { WriterCoordinator } from '../coordinate/writer-coordinator.js';
@@ -54,6 +55,8 @@ export interface LoopOptions {
   fencing?: { config: FencingConfig; execute(plan: FencingPlan): Promise<FencingOutcome> };
   /** the shared writer record ([coordination] store): read before each decision, written before each change of writer */
   coordinator?: WriterCoordinator;
+  /** [orchestrator]: the source's latest observation, turned into downtime and fence verdicts by decide() */
+  orchestrator?: { latest(): OrchestratorObservation; config: OrchestratorVerdictConfig };
 }
 
 export class WardenLoop {
@@ -126,7 +129,9 @@ export class WardenLoop {
     if (this.coldStart) await this.adopt();
     const now = this.now();
     const previous = coord ? coord.seed(this.state) : this.state;
-    const decideFrom = (p: DecideState | null) => decide({ observation, previous: p, config: this.o.decideConfig, now, external: this.external(now) });
+    const orc = this.o.orchestrator;
+    const orchestrator = orc ? { orchestrator: { observation: orc.latest(), config: orc.config } } : {};
+    const decideFrom = (p: DecideState | null) => decide({ observation, previous: p, config: this.o.decideConfig, now, external: this.external(now), ...orchestrator });
     let result = decideFrom(previous);
     let coordinationFindings: TickRecord['findings'] = [];
     if (coord) {
