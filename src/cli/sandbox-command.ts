@@ -34,7 +34,9 @@ export function registerSandbox(program: Command): void {
     .option('--netns', 'put each node in its own network namespace (enables isolate / heal)')
     .option('--subnet <octet>', 'netns mode: nodes get 10.213.<octet>.i', '213')
     .option('--tls', 'start the nodes with TLS on and require client certificates')
-    .action(async (o: { nodes: string; basePort: string; netns?: boolean; subnet: string; tls?: boolean }, cmd: Command) => {
+    .option('--topology <kind>', 'galera, or replication: node 1 primary, the others GTID replicas (no wsrep)', 'galera')
+    .action(async (o: { nodes: string; basePort: string; netns?: boolean; subnet: string; tls?: boolean; topology: string }, cmd: Command) => {
+      if (o.topology !== 'galera' && o.topology !== 'replication') throw new UsageError(`--topology must be galera or replication, got "${o.topology}"`);
       const { Sandbox, defaultSandboxDir } = await load();
       const started = Date.now();
       const sb = await Sandbox.up({
@@ -44,6 +46,7 @@ export function registerSandbox(program: Command): void {
         mode: o.netns ? 'netns' : 'loopback',
         subnet: Number(o.subnet),
         tls: o.tls ?? false,
+        topology: o.topology,
         log: (line) => process.stderr.write(`sandbox: ${line}\n`),
       });
       process.stdout.write(`sandbox up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
@@ -78,6 +81,12 @@ export function registerSandbox(program: Command): void {
         return;
       }
       for (const r of rows) {
+        const rep = r.replication;
+        if (rep) {
+          const role = rep.master === null ? 'primary' : `replica of ${rep.master} io=${rep.ioRunning} sql=${rep.sqlRunning} behind=${rep.secondsBehindMaster ?? 'NULL'}`;
+          process.stdout.write(`${r.name.padEnd(7)} ${r.address.padEnd(20)} ${r.process.padEnd(8)} ${r.pid ? `pid=${r.pid} ` : ''}read_only=${rep.readOnly ? 'ON' : 'OFF'} ${role} gtid=${rep.gtidCurrentPos}${rep.lastError ? ` error: ${rep.lastError}` : ''}\n`);
+          continue;
+        }
         const wsrep = r.state ? `${r.state} ${r.clusterStatus} size=${r.clusterSize}` : (r.error ?? '');
         process.stdout.write(`${r.name.padEnd(7)} ${r.address.padEnd(20)} ${r.process.padEnd(8)} ${r.isolated ? 'isolated ' : ''}${r.pid ? `pid=${r.pid} ` : ''}${wsrep}\n`);
       }
@@ -97,7 +106,18 @@ export function registerSandbox(program: Command): void {
   signal('thaw', 'SIGCONT a frozen node', (sb, i) => sb.thaw(i));
   signal('isolate', 'netns mode: cut a node off the network (its process keeps running)', (sb, i) => sb.isolate(i));
   signal('heal', 'netns mode: reconnect an isolated node', (sb, i) => sb.heal(i));
+  signal('promote', 'replication topology: make a node the primary (stop and reset its replication, read_only off) and re-point the others', (sb, i) => sb.promote(i));
   signal('bootstrap', 'make a node that lost quorum Primary again (pc.bootstrap=YES)', (sb, i) => sb.bootstrap(i));
+
+  sandbox
+    .command('replicate <node>')
+    .description('replication topology: make a node a replica (read_only on) of another, by GTID')
+    .requiredOption('--from <node>', 'the node to replicate from')
+    .action(async (node: string, o: { from: string }, cmd: Command) => {
+      const sb = await open(dirOf(cmd));
+      await sb.replicate(nodeIndex(node), nodeIndex(o.from));
+      process.stdout.write(`node${node} replicates from node${o.from}\n`);
+    });
 
   sandbox
     .command('start <node>')

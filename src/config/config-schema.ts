@@ -16,6 +16,7 @@ import { proxysqlSection } from './sections/proxysql.js';
 import { fencingSection } from './sections/fencing.js';
 import { haproxySection } from './sections/haproxy.js';
 import { coordinationSection } from './sections/coordination.js';
+import { orchestratorSection } from './sections/orchestrator.js';
 
 export const configSchema = table(
   {
@@ -34,6 +35,8 @@ export const configSchema = table(
     /** absent: no HAProxy is driven */
     haproxy: haproxySection.optional(),
     coordination: coordinationSection.prefault({}),
+    /** absent: no Orchestrator is watched */
+    orchestrator: orchestratorSection.optional(),
   },
   'a TOML document',
 );

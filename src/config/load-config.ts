@@ -8,7 +8,7 @@ import { ConfigError } from '../model/errors.js';
 import { configSchema } from './config-schema.js';
 import { defaultErrorMap, formatIssues } from './format-issues.js';
 import type { ConfigIo } from './resolve-secrets.js';
-import { describeFsError, resolveCredentials, resolveTls } from './resolve-secrets.js';
+import { describeFsError, resolveCredentials, resolveOrchestrator, resolveTls } from './resolve-secrets.js';
 import { resolveCoordination } from './resolve-coordination.js';
 import type { WardenConfig } from './warden-config.js';
 
@@ -60,6 +60,7 @@ export async function parseConfig(text: string, file: string, io: ConfigIo = def
   const proxysqlCredentials = c.proxysql.enabled ? await resolveCredentials(c.proxysql, dir, io, problems, 'proxysql') : undefined;
   const proxysql = { ...proxysqlRest, ...(proxysqlCredentials && { password: proxysqlCredentials.password }) };
   const coordination = await resolveCoordination(c.coordination, dir, io, problems);
+  const orchestrator = c.orchestrator ? await resolveOrchestrator(c.orchestrator, dir, io, problems) : undefined;
   const run = { ...c.run, ...(c.run.stateFile !== undefined && { stateFile: path.resolve(dir, c.run.stateFile) }) };
   if (problems.length > 0) fail(abs, problems);
   if (credentials === undefined) fail(abs, ['credentials: no password source']);
@@ -74,7 +75,7 @@ export async function parseConfig(text: string, file: string, io: ConfigIo = def
   if (healthcheck.node !== undefined && !nodes.some((n) => n.name === healthcheck.node)) {
     fail(abs, [`healthcheck.node: no [[nodes]] entry is named "${healthcheck.node}" (known: ${nodes.map((n) => n.name).join(', ')})`]);
   }
-  return deepFreeze({ file: abs, cluster: c.cluster, credentials, probe: c.probe, tls, nodes, healthcheck, routing: c.routing, run, proxy: c.proxy, api, proxysql, fencing: c.fencing, coordination, ...(c.haproxy && { haproxy: c.haproxy }) });
+  return deepFreeze({ file: abs, cluster: c.cluster, credentials, probe: c.probe, tls, nodes, healthcheck, routing: c.routing, run, proxy: c.proxy, api, proxysql, fencing: c.fencing, coordination, ...(c.haproxy && { haproxy: c.haproxy }), ...(orchestrator && { orchestrator }) });
 }
 
 /** Reads and validates a galera-warden TOML config file. Throws ConfigError. */

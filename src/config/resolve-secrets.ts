@@ -3,8 +3,9 @@
 import path from 'node:path';
 import { Secret } from './secret.js';
 import type { CredentialsSection } from './sections/credentials.js';
+import type { OrchestratorSection } from './sections/orchestrator.js';
 import type { TlsSection } from './sections/tls.js';
-import type { ResolvedCredentials, ResolvedTls, TlsPem } from './warden-config.js';
+import type { ResolvedCredentials, ResolvedOrchestrator, ResolvedTls, TlsPem } from './warden-config.js';
 
 export interface ConfigIo {
   env: Readonly<Record<string, string | undefined>>;
@@ -92,4 +93,33 @@ export async function resolveTls(t: TlsSection, baseDir: string, io: ConfigIo, p
     }
   }
   return { ...base, pem: new Secret(Object.freeze(pem)) };
+}
+
+/** [orchestrator]: the basic auth password from its source, the TLS PEM files read (relative to the config file). */
+export async function resolveOrchestrator(o: OrchestratorSection, baseDir: string, io: ConfigIo, problems: string[]): Promise<ResolvedOrchestrator> {
+  const auth = o.user !== undefined ? await resolveCredentials({ ...o, user: o.user }, baseDir, io, problems, 'orchestrator') : undefined;
+  const tls: { ca?: string; cert?: string; key?: Secret<string>; serverName?: string; verifyCertificate: boolean } = { verifyCertificate: o.verifyCertificate };
+  if (o.serverName !== undefined) tls.serverName = o.serverName;
+  for (const k of ['ca', 'cert', 'key'] as const) {
+    const given = o[k];
+    if (given === undefined) continue;
+    const file = path.resolve(baseDir, given);
+    try {
+      const content = await io.readFile(file);
+      if (!content.includes('-----BEGIN')) problems.push(`orchestrator.${k}: ${file} is not a PEM file (no "-----BEGIN" line)`);
+      else if (k === 'key') tls.key = new Secret(content);
+      else tls[k] = content;
+    } catch (err) {
+      problems.push(`orchestrator.${k}: cannot read ${file}: ${describeFsError(err)}`);
+    }
+  }
+  return {
+    urls: o.urls.map((u) => u.replace(/\/+$/, '')),
+    clusterHint: o.clusterHint,
+    intervalMs: o.intervalMs,
+    timeoutMs: o.timeoutMs,
+    graceMs: o.graceMs,
+    ...(auth && { auth: { user: auth.user, password: auth.password } }),
+    tls,
+  };
 }

@@ -13,6 +13,7 @@ import type { FencingSection } from './sections/fencing.js';
 import type { RoutingSection } from './sections/routing.js';
 import type { RunSection } from './sections/run.js';
 import type { ResolvedCoordination } from './resolve-coordination.js';
+import type { OrchestratorSection } from './sections/orchestrator.js';
 
 export interface ResolvedCredentials {
   readonly user: string;
@@ -64,4 +65,18 @@ export interface WardenConfig {
   readonly haproxy?: Readonly<HaproxySection>;
   /** the shared writer record (store "none" by default); etcd TLS files read and the etcd password resolved into Secrets */
   readonly coordination: Readonly<ResolvedCoordination>;
+  /** Orchestrator as an external authority; absent when the file has no [orchestrator] table */
+  readonly orchestrator?: ResolvedOrchestrator;
 }
+
+/** [orchestrator] with its password and TLS files read; the raw password keys removed. */
+export interface ResolvedOrchestrator {
+  readonly urls: readonly string[];
+  readonly clusterHint: string;
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  readonly graceMs: number;
+  readonly auth?: { readonly user: string; readonly password: Secret<string> };
+  readonly tls: { readonly ca?: string; readonly cert?: string; readonly key?: Secret<string>; readonly serverName?: string; readonly verifyCertificate: boolean };
+}
+export type { OrchestratorSection };

@@ -16,6 +16,7 @@ import type { AnalysedNode } from './findings.js';
 import { findProblems } from './findings.js';
 import { updateTrack } from './hysteresis.js';
 import { analyseMembership } from './membership.js';
+import { assessOrchestrator, mergeVerdicts } from './orchestrator-verdict.js';
 import { chooseReaders } from './readers.js';
 import { nodeDecision } from './roles.js';
 
@@ -74,8 +75,9 @@ export function decide(input: DecideInput): DecideResult {
   const { now, observation } = input;
   const config = normaliseConfig(input.config);
   const previous: DecideState = input.previous ?? INITIAL_DECIDE_STATE;
-  const external = input.external ?? NO_EXTERNAL_VERDICT;
   const nodes = resolveNodes(config, observation);
+  const orchestrator = input.orchestrator ? assessOrchestrator(input.orchestrator.observation, nodes, input.orchestrator.config, now) : null;
+  const external = mergeVerdicts(input.external ?? NO_EXTERNAL_VERDICT, orchestrator?.verdict);
   const configured = new Set(nodes.map((n) => n.name));
   const observed = pickObservations(observation);
   // own keys only: a node may be called "constructor"
@@ -109,7 +111,7 @@ export function decide(input: DecideInput): DecideResult {
     ...(external.maintenance ?? []),
   ])].filter((n) => !configured.has(n)).sort(compareText);
   const findings = findProblems({
-    config, nodes: analysed, election, pool, membership, external, unknownNodes, now,
+    config, nodes: analysed, election, pool, membership, external, orchestrator, unknownNodes, now,
     clockBackwardsFrom: previous.at !== null && previous.at > now ? previous.at : null,
   });
 

@@ -72,7 +72,10 @@ function blocksOf(code: ConditionCode, config: DecideConfig): Condition['blocks'
 function externalConditions(name: string, ext: ExternalVerdict): Condition[] {
   const out: Condition[] = [];
   if (ext.fenceAll !== undefined) out.push({ code: 'EXTERNAL_FENCE', message: `${name}: every node is fenced: ${ext.fenceAll}`, blocks: 'node' });
-  if (ext.downtimed?.includes(name)) out.push({ code: 'DOWNTIMED', message: `${name}: downtimed by the external authority (Orchestrator); drained until the mark is removed`, blocks: 'node' });
+  if (ext.downtimed?.includes(name)) {
+    const note = ext.downtimeNotes !== undefined && Object.hasOwn(ext.downtimeNotes, name) ? ` (${ext.downtimeNotes[name]})` : '';
+    out.push({ code: 'DOWNTIMED', message: `${name}: downtimed by the external authority (Orchestrator)${note}; drained until the mark is removed`, blocks: 'node' });
+  }
   if (ext.maintenance?.includes(name)) out.push({ code: 'OPERATOR_MAINTENANCE', message: `${name}: marked for maintenance by an operator; drained until the mark is removed`, blocks: 'node' });
   return out;
 }

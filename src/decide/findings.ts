@@ -9,6 +9,7 @@ import { CONDITIONS, compareText } from './conditions.js';
 import type { Election, ElectionNode } from './election.js';
 import type { TrackResult } from './hysteresis.js';
 import type { MembershipVerdict } from './membership.js';
+import type { OrchestratorAssessment } from './orchestrator-verdict.js';
 import type { ReaderPool } from './readers.js';
 
 export interface AnalysedNode {
@@ -25,6 +26,8 @@ export interface Analysis {
   pool: ReaderPool;
   membership: MembershipVerdict;
   external: ExternalVerdict;
+  /** what the Orchestrator source says, when [orchestrator] is configured */
+  orchestrator?: OrchestratorAssessment | null;
   /** observed or externally named nodes that are not configured */
   unknownNodes: string[];
   /** the previous decision time when it lies after now */
@@ -46,6 +49,8 @@ export interface Problem {
   match: (a: Analysis) => Match[];
 }
 
+type OrchestratorFindingCode = 'ORCHESTRATOR_LEADER_LOST' | 'ORCHESTRATOR_PROBLEM';
+
 const list = (names: readonly string[]): string => (names.length > 0 ? names.join(', ') : 'none');
 const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const obs = (n: number, more = false): string => `${n}${more ? ' more' : ''} observation${n === 1 ? '' : 's'}`;
@@ -65,7 +70,7 @@ function noWriterWhy(a: Analysis): string {
   return 'no writer candidate is eligible';
 }
 
-const decision = (code: DecisionReasonCode | 'SPLIT_BRAIN' | 'EXTERNAL_FENCE', scope: Problem['scope'], severity: Severity, priority: number, match: Problem['match']): Problem => ({
+const decision = (code: DecisionReasonCode | 'SPLIT_BRAIN' | 'EXTERNAL_FENCE' | OrchestratorFindingCode, scope: Problem['scope'], severity: Severity, priority: number, match: Problem['match']): Problem => ({
   code, scope, severity, priority, match,
 });
 
@@ -75,6 +80,11 @@ export const DECISION_PROBLEMS: readonly Problem[] = [
     ? [{ message: `no reachable node is in a Primary component (${a.nodes.filter((n) => n.node.status !== null).length} of ${a.nodes.length} nodes answered)` }] : [])),
   decision('NO_WRITER', 'cluster', 'critical', 980, (a) => (a.election.writers.length === 0 ? [{ message: `no writer: ${noWriterWhy(a)}` }] : [])),
   decision('EXTERNAL_FENCE', 'cluster', 'critical', 970, (a) => (a.external.fenceAll !== undefined ? [{ message: `every node is fenced by an external verdict: ${a.external.fenceAll}` }] : [])),
+  decision('ORCHESTRATOR_LEADER_LOST', 'cluster', 'critical', 965, (a) => {
+    const l = a.orchestrator?.leaderLost;
+    if (!l) return [];
+    return [{ message: l.fenceInMs > 0 ? `${l.message}; every node is fenced in ${secs(l.fenceInMs)} unless a leader answers` : `${l.message}; every node is fenced (fail closed)` }];
+  }),
   decision('WRITER_KEPT_NO_REPLACEMENT', 'node', 'critical', 960, (a) => notesOf(a, 'WRITER_KEPT_NO_REPLACEMENT')),
   decision('NO_READERS', 'cluster', 'critical', 950, (a) => (a.pool.readers.length === 0 ? [{ message: 'no node can serve reads' }] : [])),
   decision('SWITCHOVER_REJECTED', 'node', 'error', 900, (a) => notesOf(a, 'SWITCHOVER_REJECTED')),
@@ -98,6 +108,7 @@ export const DECISION_PROBLEMS: readonly Problem[] = [
     node: n.node.name,
     message: `${n.node.name}: stays in service while Donor/Desynced: it is the last node of the main segment ${a.config.mainSegment} that can serve`,
   }))),
+  decision('ORCHESTRATOR_PROBLEM', 'cluster', 'warning', 275, (a) => (a.orchestrator?.problems ?? []).map((p) => ({ message: `Orchestrator: ${p}` }))),
   decision('CLOCK_BACKWARDS', 'cluster', 'warning', 270, (a) => (a.clockBackwardsFrom !== null
     ? [{ message: `decision time ${a.now} is before the previous one ${a.clockBackwardsFrom}; hold times are measured from the new clock` }] : [])),
   decision('UNKNOWN_NODE', 'cluster', 'warning', 260, (a) => a.unknownNodes.map((n) => ({ message: `${n}: observed or named externally but not configured; ignored` }))),

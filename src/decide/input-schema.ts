@@ -109,6 +109,7 @@ export const DecideConfigSchema: z.ZodType<Partial<DecideConfig>> = z.strictObje
 
 export const ExternalVerdictSchema: z.ZodType<ExternalVerdict> = z.strictObject({
   downtimed: z.array(z.string()).optional(),
+  downtimeNotes: z.record(z.string(), z.string()).optional(),
   maintenance: z.array(z.string()).optional(),
   fenceAll: z.string().min(1).optional(),
   switchoverTo: z.string().min(1).optional(),

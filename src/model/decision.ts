@@ -2,6 +2,7 @@
 // Dates, no undefined values; optional keys are left out rather than set to undefined.
 import type { DecideConfig } from './decide-config.js';
 import type { ExternalVerdict } from './external.js';
+import type { OrchestratorObservation, OrchestratorVerdictConfig } from './orchestrator.js';
 import type { ClusterObservation } from './observation.js';
 import type { Reason } from './reasons.js';
 
@@ -143,6 +144,8 @@ export interface DecideInput {
   /** decision time, epoch ms: the only clock the decision core knows */
   now: number;
   external?: ExternalVerdict;
+  /** the Orchestrator source's latest observation ([orchestrator]): turned into downtime and fence verdicts */
+  orchestrator?: { observation: OrchestratorObservation; config: OrchestratorVerdictConfig };
 }
 
 export interface DecideResult {

@@ -4,6 +4,8 @@
 export interface ExternalVerdict {
   /** nodes an external authority (e.g. Orchestrator) has downtimed: drained (OFFLINE_SOFT) while listed */
   downtimed?: string[];
+  /** per downtimed node, what the authority says about it (e.g. 'reason "lost-in-recovery", until 2027-11-30 13:57:03') */
+  downtimeNotes?: Record<string, string>;
   /** nodes an operator has marked for maintenance: drained (OFFLINE_SOFT) while listed */
   maintenance?: string[];
   /**

@@ -128,6 +128,18 @@ export class MysqlSession {
     });
   }
 
+  /** A text query whose rows come back as objects keyed by column name (SHOW SLAVE STATUS has ~60 columns). */
+  queryNamed(sql: string): Promise<Record<string, unknown>[]> {
+    return this.#guard<Record<string, unknown>[]>((resolve, reject) => {
+      this.#conn.query({ sql, rowsAsArray: false }, (err, rows) => {
+        if (err) {
+          if (err.fatal) this.#dead = true;
+          reject(err);
+        } else resolve(Array.isArray(rows) ? (rows as Record<string, unknown>[]) : []);
+      });
+    });
+  }
+
   /** A promise that also fails as soon as the socket closes (mysql2 stays silent when it closed it itself). */
   #guard<T>(start: (resolve: (value: T) => void, reject: (err: Error) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {

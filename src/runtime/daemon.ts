@@ -25,6 +25,8 @@ import { checkStateFolder, defaultStateFile, StateFile } from './state-file.js';
 import { instanceIdOf, writerStoreOf } from './store-from-config.js';
 import { TickRecorder } from './tick-recorder.js';
 import { WardenLoop } from './warden-loop.js';
+import { OrchestratorClient } from '../observe/orchestrator/orchestrator-client.js';
+import { OrchestratorSource } from '../observe/orchestrator/orchestrator-source.js';
 
 export interface Closable {
   close(): Promise<void>;
@@ -59,6 +61,8 @@ export class Daemon {
   private readonly unwatch: (() => void)[] = [];
   private readonly routers: RouterAdapter[];
   private store: WriterStore | undefined;
+  /** [orchestrator]: polls Orchestrator's API beside the loop */
+  readonly orchestrator: OrchestratorSource | undefined;
   private report: Closable | undefined;
   readonly source: RuntimeReportSource;
   private closing: Promise<void> | undefined;
@@ -124,6 +128,8 @@ export class Daemon {
     }
     const fencer = this.fencer;
     const coordinator = this.coordinator();
+    this.orchestrator = this.orchestratorSource();
+    const orchestrator = this.orchestrator;
     this.loop = new WardenLoop({
       observe: () => this.prober.tick(),
       decideConfig: decideConfigOf(config),
@@ -134,6 +140,7 @@ export class Daemon {
       state: new StateFile(this.stateFile, (m) => log.warn({ stateFile: this.stateFile }, m)),
       ...(fencer ? { fencing: { config: fencer.config, execute: (plan) => fencer.execute(plan) } } : {}),
       ...(coordinator ? { coordinator } : {}),
+      ...(orchestrator && config.orchestrator ? { orchestrator: { latest: () => orchestrator.latest(), config: { graceMs: config.orchestrator.graceMs } } } : {}),
     });
     this.routers = routers;
     if (config.run.dataPathTrigger) {
@@ -159,6 +166,33 @@ export class Daemon {
     return new WriterCoordinator({ store, instanceId, leaseMs, handoverMs, log });
   }
 
+  /** [orchestrator]: the long-lived Orchestrator source; a change of leader or of its problems is logged once */
+  private orchestratorSource(): OrchestratorSource | undefined {
+    const { config, log } = this.o;
+    const o = config.orchestrator;
+    if (!o) return undefined;
+    const client = new OrchestratorClient({
+      urls: o.urls,
+      clusterHint: o.clusterHint,
+      watch: config.nodes.map((n) => ({ host: n.host, port: n.port })),
+      timeoutMs: o.timeoutMs,
+      ...(o.auth && { auth: o.auth }),
+      tls: o.tls,
+    });
+    let said = '';
+    return new OrchestratorSource({
+      client,
+      intervalMs: o.intervalMs,
+      onPoll: (obs) => {
+        const now = `${obs.leader ?? 'none'} ${obs.problems.map((p) => p.code).join(',')}`;
+        if (now === said) return;
+        said = now;
+        if (obs.leader === null || obs.problems.length > 0) log.warn({ leader: obs.leader, problems: obs.problems }, `orchestrator: ${obs.problems[0]?.message ?? 'no leader'}`);
+        else log.info({ leader: obs.leader }, `orchestrator: leader ${obs.leader} answers`);
+      },
+    });
+  }
+
   /** what the health port's /ready answers: a routed writer and a tick younger than three intervals (plus the probe deadline) */
   private readiness(draining: boolean): Readiness {
     return readiness({ health: this.loop.health(), draining, now: Date.now(), staleAfterMs: staleAfterMs(this.o.config.run.intervalMs, this.o.config.probe.timeoutMs) });
@@ -177,6 +211,7 @@ export class Daemon {
       this.report = r;
       this.endpoints.api = r.address;
     }
+    this.orchestrator?.start();
     this.loop.start();
     const trigger = this.trigger;
     if (trigger) for (const r of this.routers) if (r.watchDataPath) this.unwatch.push(r.watchDataPath((sig) => trigger.signal(sig)));
@@ -193,6 +228,7 @@ export class Daemon {
       this.health?.drain();
       this.stopTrigger();
       await this.loop.stop();
+      await this.orchestrator?.close();
       if (this.proxy) {
         const drained = this.proxy.close();
         const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), this.o.config.proxy.drainMs).unref());
@@ -222,6 +258,7 @@ export class Daemon {
   async destroy(): Promise<void> {
     this.stopTrigger();
     await this.loop.stop();
+    await this.orchestrator?.close();
     await this.proxy?.destroy();
     await this.proxysql?.destroy();
     await this.haproxy?.destroy();

@@ -15,6 +15,7 @@ import type { ClusterObservation } from '../model/observation.js';
 import type { ApplyOutcome, DataPathSignal, TickRecord, TickTrigger } from '../model/tick.js';
 import type { TrafficRequest, TrafficResult, TrafficState, TrafficSwitch } from '../model/traffic.js';
 import { TRAFFIC_ON } from '../model/traffic.js';
+import type { OrchestratorObservation, OrchestratorVerdictConfig } from '../model/orchestrator.js';
 import type { RouterAdapter } from '../apply/router.js';
 import type { WriterCoordinator } from '../coordinate/writer-coordinator.js';
 import { seedWriters } from '../decide/seed-state.js';
@@ -62,6 +63,8 @@ export interface LoopOptions {
   fencing?: { config: FencingConfig; execute(plan: FencingPlan): Promise<FencingOutcome> };
   /** the shared writer record ([coordination] store): read before each decision, written before each change of writer */
   coordinator?: WriterCoordinator;
+  /** [orchestrator]: the source's latest observation, turned into downtime and fence verdicts by decide() */
+  orchestrator?: { latest(): OrchestratorObservation; config: OrchestratorVerdictConfig };
 }
 
 export class WardenLoop {
@@ -181,7 +184,9 @@ export class WardenLoop {
     if (this.coldStart) await this.adopt();
     const now = this.now();
     const previous = coord ? coord.seed(this.state) : this.state;
-    const decideFrom = (p: DecideState | null) => decide({ observation, previous: p, config: this.o.decideConfig, now, external: this.external(now) });
+    const orc = this.o.orchestrator;
+    const orchestrator = orc ? { orchestrator: { observation: orc.latest(), config: orc.config } } : {};
+    const decideFrom = (p: DecideState | null) => decide({ observation, previous: p, config: this.o.decideConfig, now, external: this.external(now), ...orchestrator });
     let result = decideFrom(previous);
     let coordinationFindings: TickRecord['findings'] = [];
     if (coord) {

@@ -2,6 +2,8 @@
 import path from 'node:path';
 
 export type SandboxMode = 'loopback' | 'netns';
+/** galera: a Galera cluster; replication: one primary and async GTID replicas (no wsrep) */
+export type SandboxTopology = 'galera' | 'replication';
 
 export interface SandboxNode {
   index: number;
@@ -26,6 +28,8 @@ export interface SandboxLayout {
   mode: SandboxMode;
   tls: boolean;
   basePort: number;
+  /** absent in sandboxes made before replication existed: galera */
+  topology?: SandboxTopology;
   nodes: SandboxNode[];
   /** netns mode: the bridge joining the namespaces and the root side's address on it */
   bridge?: string;

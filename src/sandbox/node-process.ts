@@ -39,7 +39,7 @@ export function procState(node: SandboxNode): ProcState {
   return state === 'T' || state === 't' ? 'frozen' : 'running';
 }
 
-function launch(node: SandboxNode, binDir: string, args: string[]): number {
+export function launch(node: SandboxNode, binDir: string, args: string[]): number {
   const p = nodePaths(node);
   const out = fs.openSync(p.stdout, 'a');
   const mysqld = ['mariadbd', `--defaults-file=${p.cnf}`, ...args];

@@ -6,12 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { SandboxError, UsageError } from '../model/errors.js';
 import { certPaths, makeCerts } from './certs.js';
-import type { LayoutOptions, SandboxLayout, SandboxNode } from './layout.js';
+import type { LayoutOptions, SandboxLayout, SandboxNode, SandboxTopology } from './layout.js';
 import { MAX_NODES, nodePaths, planLayout } from './layout.js';
 import { renderMyCnf, SST_METHOD } from './my-cnf.js';
 import { assertNetworkFree, createNetwork, destroyNetwork, healNode, isolateNode } from './netns.js';
 import type { ProcState } from './node-process.js';
-import { livePid, procState, signalNode, startNode, startWithRetries, stopNode, waitSynced } from './node-process.js';
+import { launch, livePid, procState, signalNode, startNode, startWithRetries, stopNode, waitSynced } from './node-process.js';
+import type { ReplicationNodeState } from './replication.js';
+import { attach, promote, REPLICATION_USER, replicationState, waitAnswering, waitCaughtUp, writeReplicationCnfs } from './replication.js';
 import { renderWardenConfig } from './warden-config.js';
 import { run, sqlOverSocket } from './shell.js';
 
@@ -27,6 +29,8 @@ const RESTART_PAUSE_MS = 2000;
 
 export interface UpOptions extends Partial<LayoutOptions> {
   dir: string;
+  /** default galera */
+  topology?: SandboxTopology;
   /** called with progress lines */
   log?: (line: string) => void;
 }
@@ -41,6 +45,8 @@ export interface NodeReport {
   state?: string;
   clusterStatus?: string;
   clusterSize?: number;
+  /** replication topology: read_only, replication threads, lag, GTID position, master */
+  replication?: ReplicationNodeState;
   isolated?: boolean;
   error?: string;
 }
@@ -57,10 +63,13 @@ export class Sandbox {
   get binDir(): string {
     return path.join(this.dir, 'bin');
   }
-  passwordFile(user: 'warden' | 'app'): string {
+  passwordFile(user: 'warden' | 'app' | 'repl'): string {
     return path.join(this.dir, `${user}.password`);
   }
-  password(user: 'warden' | 'app'): string {
+  get topology(): SandboxTopology {
+    return this.layout.topology ?? 'galera';
+  }
+  password(user: 'warden' | 'app' | 'repl'): string {
     return fs.readFileSync(this.passwordFile(user), 'utf8').trim();
   }
 
@@ -91,6 +100,8 @@ export class Sandbox {
       await existing.cleanup();
     }
     const layout = planLayout({ dir: path.resolve(o.dir), nodes, basePort: o.basePort ?? DEFAULT_BASE_PORT, mode: o.mode ?? 'loopback', tls: o.tls ?? false, subnet: o.subnet });
+    layout.topology = o.topology ?? 'galera';
+    if (layout.topology === 'replication' && layout.tls) throw new UsageError('--tls is not supported with --topology replication yet');
     await checkPrerequisites(layout);
     if (layout.mode === 'netns') await assertNetworkFree(layout);
     const sb = new Sandbox(layout);
@@ -116,6 +127,10 @@ export class Sandbox {
       log('making TLS certificates');
       await makeCerts(layout.dir, ['127.0.0.1', ...layout.nodes.map((n) => n.host)]);
     }
+    if (layout.topology === 'replication') {
+      await this.createReplication(log);
+      return;
+    }
     for (const n of layout.nodes) {
       fs.mkdirSync(nodePaths(n).data, { recursive: true });
       fs.mkdirSync(nodePaths(n).tmp, { recursive: true });
@@ -136,6 +151,38 @@ export class Sandbox {
     log(`cluster of ${layout.nodes.length} Synced; warden config: ${this.configPath}`);
   }
 
+  /** One primary (node 1) and replicas by GTID: each node initialised on its own, the users made on the primary. */
+  private async createReplication(log: (line: string) => void): Promise<void> {
+    const { layout } = this;
+    writeReplicationCnfs(layout);
+    for (const n of layout.nodes) {
+      log(`initialising ${n.name}`);
+      await run('mariadb-install-db', [`--defaults-file=${nodePaths(n).cnf}`, '--auth-root-authentication-method=socket', '--skip-test-db'], { timeoutMs: 120_000 });
+    }
+    for (const n of layout.nodes) launch(n, this.binDir, []);
+    await Promise.all(layout.nodes.map((n) => waitAnswering(n, SYNC_TIMEOUT_MS)));
+    const [first, ...rest] = layout.nodes as [SandboxNode, ...SandboxNode[]];
+    fs.writeFileSync(this.passwordFile('repl'), randomBytes(12).toString('hex') + '\n', { mode: 0o600 });
+    await this.createUsers(first, [`CREATE USER '${REPLICATION_USER}'@'%' IDENTIFIED BY '${this.password('repl')}'`, `GRANT REPLICATION SLAVE ON *.* TO '${REPLICATION_USER}'@'%'`]);
+    log(`${first.name} is primary on ${first.host}:${first.sqlPort}; replicas ${rest.map((n) => n.name).join(', ') || 'none'}`);
+    for (const n of rest) await attach(n, first, this.password('repl'));
+    await Promise.all(rest.map((n) => waitCaughtUp(n, first, SYNC_TIMEOUT_MS)));
+    fs.writeFileSync(this.configPath, renderWardenConfig(this));
+    log(`replication topology of ${layout.nodes.length} up; warden config: ${this.configPath}`);
+  }
+
+  /** Replication topology: what Orchestrator does in a recovery (stop and reset replication on the node, read_only off, re-point the others). */
+  async promote(index: number): Promise<void> {
+    if (this.topology !== 'replication') throw new UsageError('promote needs a replication sandbox (`sandbox up --topology replication`)');
+    await promote(this.layout, this.node(index), this.password('repl'));
+  }
+
+  /** Replication topology: make a node a replica of another (e.g. an old primary, once repaired). */
+  async replicate(index: number, from: number): Promise<void> {
+    if (this.topology !== 'replication') throw new UsageError('replicate needs a replication sandbox (`sandbox up --topology replication`)');
+    await attach(this.node(index), this.node(from), this.password('repl'));
+  }
+
   /** The stock rsync SST drops its daemon to user nobody, which cannot write a root-owned datadir. */
   private writeSstScript(): void {
     fs.mkdirSync(this.binDir, { recursive: true });
@@ -149,7 +196,7 @@ export class Sandbox {
     fs.symlinkSync('/usr/bin/wsrep_sst_common', common);
   }
 
-  private async createUsers(first: SandboxNode): Promise<void> {
+  private async createUsers(first: SandboxNode, extra: string[] = []): Promise<void> {
     const tlsRequire = this.layout.tls ? ' REQUIRE X509' : '';
     for (const user of ['warden', 'app'] as const) {
       fs.writeFileSync(this.passwordFile(user), randomBytes(12).toString('hex') + '\n', { mode: 0o600 });
@@ -160,6 +207,7 @@ export class Sandbox {
       `CREATE USER 'app'@'%' IDENTIFIED BY '${this.password('app')}'${tlsRequire}`,
       'CREATE DATABASE app',
       "GRANT ALL PRIVILEGES ON app.* TO 'app'@'%'",
+      ...extra,
     ].join(';');
     await sqlOverSocket(nodePaths(first).socket, sql);
   }
@@ -185,6 +233,12 @@ export class Sandbox {
   /** Starts a stopped node: rejoins by IST after a crash; bootstraps when no other node runs. */
   async start(index: number, options: { wait?: boolean } = {}): Promise<void> {
     const node = this.node(index);
+    if (this.topology === 'replication') {
+      // a restarted node comes back as it was: a replica resumes replication, an old primary is writable
+      launch(node, this.binDir, []);
+      if (options.wait !== false) await waitAnswering(node, SYNC_TIMEOUT_MS);
+      return;
+    }
     const othersUp = this.layout.nodes.some((n) => n.index !== index && procState(n) === 'running');
     await startNode(node, { binDir: this.binDir, bootstrap: !othersUp });
     if (options.wait !== false) await waitSynced(node, SYNC_TIMEOUT_MS);
@@ -250,6 +304,14 @@ export class Sandbox {
         const report: NodeReport = { index: n.index, name: n.name, address: `${n.host}:${n.sqlPort}`, pid: livePid(n), process: proc };
         if (isolated.has(n.index)) report.isolated = true;
         if (proc !== 'running') return report;
+        if (this.topology === 'replication') {
+          try {
+            report.replication = await replicationState(n);
+          } catch (err) {
+            report.error = (err as Error).message.split('\n')[0];
+          }
+          return report;
+        }
         try {
           const rows = await sqlOverSocket(nodePaths(n).socket,
             "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state_comment','wsrep_cluster_status','wsrep_cluster_size')", 2000);
@@ -279,7 +341,7 @@ export class Sandbox {
   private async cleanup(): Promise<void> {
     if (this.layout.mode === 'netns') await destroyNetwork(this.layout);
     for (const n of this.layout.nodes) fs.rmSync(n.dir, { recursive: true, force: true });
-    for (const f of [STATE_FILE, 'warden.toml', 'warden.password', 'app.password', 'isolated.json']) fs.rmSync(path.join(this.dir, f), { force: true });
+    for (const f of [STATE_FILE, 'warden.toml', 'warden.password', 'app.password', 'repl.password', 'isolated.json']) fs.rmSync(path.join(this.dir, f), { force: true });
     fs.rmSync(this.binDir, { recursive: true, force: true });
     fs.rmSync(certPaths(this.dir).dir, { recursive: true, force: true });
   }
@@ -295,9 +357,10 @@ export class Sandbox {
 
 async function checkPrerequisites(layout: SandboxLayout): Promise<void> {
   const missing: string[] = [];
-  if (!fs.existsSync('/usr/lib/galera/libgalera_smm.so')) missing.push('galera-4');
+  const galera = layout.topology !== 'replication';
+  if (galera && !fs.existsSync('/usr/lib/galera/libgalera_smm.so')) missing.push('galera-4');
   if (!fs.existsSync('/usr/bin/wsrep_sst_rsync') || !fs.existsSync('/usr/sbin/mariadbd')) missing.push('mariadb-server');
-  if (!fs.existsSync('/usr/bin/rsync')) missing.push('rsync');
+  if (galera && !fs.existsSync('/usr/bin/rsync')) missing.push('rsync');
   if (missing.length > 0) {
     throw new SandboxError(`missing Debian packages: ${missing.join(', ')}; install them with \`apt-get install -y ${missing.join(' ')}\` (scripts/install-deps.sh does it)`);
   }
