@@ -18,12 +18,15 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Etcd3 } from 'etcd3';
 import mysql from 'mysql2/promise';
 import { RuntimeClient } from '../src/apply/haproxy/runtime-client.js';
 import { checkHistory, describeVerdict } from '../src/check/history-checker.js';
 import type { Operation, ReadBack } from '../src/check/history.js';
 import { createHistoryTable, readBackRows, WriteClient } from '../src/check/write-client.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
+import type { EtcdProcess } from './support/etcd.js';
+import { skipEtcd, startEtcd } from './support/etcd.js';
 import type { HaproxyProcess } from './support/haproxy-process.js';
 import { haproxyMissing, startHaproxy } from './support/haproxy-process.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
@@ -361,4 +364,39 @@ ${nodes}`, path.join(sb.dir, `warden-${n}.toml`));
   });
 }
 
+/** etcd (a real one this test starts and stops by pid): client 27380, peer 27381; b reaches it through a relay */
+const ETCD = { clientPort: 27380, peerPort: 27381 } as const;
+function etcdStore(): StoreUnderTest {
+  let etcd: EtcdProcess | undefined;
+  return {
+    async start() {
+      etcd = await startEtcd({ ...ETCD, name: 'peers' });
+    },
+    async stop() {
+      await etcd?.stop();
+    },
+    extraTargets: () => ({ etcd: { host: '127.0.0.1', port: ETCD.clientPort } }),
+    coordinationToml: (name, via) => {
+      const e = via('etcd');
+      return `store = "etcd"\nendpoints = ["http://${e.host}:${e.port}"]\ninstanceId = "${name}"\ntimeoutMs = 1500\n`;
+    },
+    // b is cut off from the store (its etcd relay) and from the writer (its relay to that node)
+    cutOff: (writer) => ['etcd', writer],
+    async readRecord() {
+      const client = new Etcd3({ hosts: etcd!.endpoint });
+      try {
+        const all = await client.getAll().prefix('/galera-warden/').strings();
+        const records = Object.entries(all).filter(([k]) => k.endsWith('/writer'));
+        assert.equal(records.length, 1, `one record key under /galera-warden/: ${Object.keys(all).join(', ')}`);
+        const r = JSON.parse(records[0]![1]) as StoredRecord;
+        return { epoch: r.epoch, writers: r.writers, maintenance: r.maintenance };
+      } finally {
+        client.close();
+      }
+    },
+  };
+}
+
 peersSuite('galera', galeraStore);
+if (skipEtcd) describe('two instances and two HAProxys sharing the etcd writer record', { skip: skipEtcd }, () => undefined);
+else peersSuite('etcd', etcdStore());
