@@ -92,10 +92,17 @@ user = "admin"
 password = "fork-test"
 `, path.join(sb.dir, 'fork.toml'));
     warden = startWarden(config);
-    await waitFor('the warden to elect node1 with all three in service', 30_000, async () => {
-      const c = await cluster();
-      return c.writers.join() === 'node1' && c.readers.includes('node3') ? true : undefined;
-    }, 200);
+    try {
+      await waitFor('the warden to elect node1 with all three in service', 90_000, async () => {
+        const c = await cluster();
+        return c.writers.join() === 'node1' && c.readers.includes('node3') ? true : undefined;
+      }, 200);
+    } catch (err) {
+      // what the warden said (or why it exited), so that a failure here can be told from a slow start
+      const w = warden;
+      console.log(`# warden exit code ${String(w.child.exitCode)}; stderr: ${w.stderr.join('').slice(-2000)}; last log: ${JSON.stringify(w.logs.slice(-5))}`);
+      throw err;
+    }
   });
 
   after(async () => {

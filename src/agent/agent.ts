@@ -12,6 +12,9 @@ import { KubeLeaseStore, kubeClients, loadKubeConfig } from './kube-client.js';
 import { LeaseElector } from './lease-election.js';
 import { PodWatcher, servingPods } from './pod-watcher.js';
 
+/** /healthz/live answers 200 without a new admin call when one answered less than this ago */
+export const LIVE_RECENT_MS = 5000;
+
 export interface RunningAgent {
   readonly httpPort: number;
   /** resolves with the exit status once the agent has stopped */
@@ -52,7 +55,12 @@ export async function startAgent(s: AgentSettings, log: Logger, o: { exitOnShutd
 
   const http = await AgentHttp.listen(s.httpHost, s.httpPort, {
     started: async () => (admin.state.lastOkAt > 0 ? { ok: true, detail: 'admin answered' } : answer('SELECT 1')),
-    live: () => answer('SELECT 1'),
+    // any admin call that answered lately (the drain's own, a tick's) proves the admin alive: no wait in line
+    // behind a long drain call, so a kubelet never restarts a pod in the middle of its preStop drain
+    live: async () => {
+      const ago = Date.now() - admin.state.lastOkAt;
+      return ago < LIVE_RECENT_MS ? { ok: true, detail: `admin answered ${ago} ms ago` } : answer('SELECT 1');
+    },
     ready: async () => {
       if (draining) return { ok: false, detail: 'draining' };
       if (!s.readyNeedsOnlineServer) return answer('SELECT 1');
