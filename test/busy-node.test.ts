@@ -98,6 +98,12 @@ reuseConnection = false
 [run]
 intervalMs = 250
 
+[proxy]
+host = "127.0.0.1"
+writerPort = ${API_PORT + 1}
+readerPort = ${API_PORT + 2}
+healthPort = ${API_PORT + 3}
+
 [api]
 host = "127.0.0.1"
 port = ${API_PORT}

@@ -43,6 +43,12 @@ describe('fencing with a least-privilege probe account (real 3-node Galera)', ()
 [run]
 intervalMs = 200
 
+[proxy]
+host = "127.0.0.1"
+writerPort = ${API_PORT + 4}
+readerPort = ${API_PORT + 5}
+healthPort = ${API_PORT + 6}
+
 [api]
 host = "127.0.0.1"
 port = ${API_PORT}

@@ -85,6 +85,12 @@ timeoutMs = 1000
 [run]
 intervalMs = 250
 
+[proxy]
+host = "127.0.0.1"
+writerPort = ${API_PORT + 1}
+readerPort = ${API_PORT + 2}
+healthPort = ${API_PORT + 3}
+
 [api]
 host = "127.0.0.1"
 port = ${API_PORT}
