@@ -121,8 +121,9 @@ function tail(file: string, lines = 15): string {
 
 /** The node's process died before it was Synced (e.g. a start that raced the survivors' view change). */
 export class NodeExitedWhileStarting extends SandboxError {
-  constructor(readonly node: string, errorLog: string) {
-    super(`${node} exited while starting; last lines of ${errorLog}:\n${tail(errorLog)}`);
+  /** `output`: the process's own stdout/stderr (where `ip netns exec` says why it could not run mariadbd) */
+  constructor(readonly node: string, errorLog: string, output?: string) {
+    super(`${node} exited while starting; last lines of ${errorLog}:\n${tail(errorLog)}${output ? `\nlast lines of ${output}:\n${tail(output, 5)}` : ''}`);
   }
 }
 
@@ -163,7 +164,7 @@ export async function waitSynced(node: SandboxNode, timeoutMs: number): Promise<
   const deadline = Date.now() + timeoutMs;
   const p = nodePaths(node);
   while (Date.now() < deadline) {
-    if (livePid(node) === undefined) throw new NodeExitedWhileStarting(node.name, p.errorLog);
+    if (livePid(node) === undefined) throw new NodeExitedWhileStarting(node.name, p.errorLog, p.stdout);
     try {
       const rows = await sqlOverSocket(p.socket, "SHOW GLOBAL STATUS LIKE 'wsrep_local_state'", 2000);
       if (rows[0]?.[1] === '4') return;
