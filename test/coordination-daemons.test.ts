@@ -19,7 +19,7 @@ import type { EtcdProcess } from './support/etcd.js';
 import { skipEtcd, startEtcd } from './support/etcd.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 import type { WardenProcess } from './support/warden-process.js';
-import { startWarden, writeConfig } from './support/warden-process.js';
+import { coordinatedInstanceToml, startWarden, writeConfig } from './support/warden-process.js';
 
 const SLOT = 0;
 const BASE_PORT = 29400;
@@ -49,36 +49,8 @@ async function writerAt(port: number, password: string): Promise<string> {
     c.destroy();
   }
 }
-/** an instance's config: fast loop, built-in proxy on base..base+2, API on base+3 */
-const instanceToml = (base: number, stateFile: string, coordination: string) => `
-[routing]
-retryUp = 2
-retryDown = 1
-minHoldMs = 3000
-
-[probe]
-connectTimeoutMs = 400
-timeoutMs = 600
-
-[run]
-intervalMs = 300
-stateFile = "${stateFile}"
-
-[coordination]
-${coordination}
-
-[proxy]
-host = "127.0.0.1"
-writerPort = ${base}
-readerPort = ${base + 1}
-healthPort = ${base + 2}
-waitForBackendMs = 20000
-drainMs = 500
-
-[api]
-host = "127.0.0.1"
-port = ${base + 3}
-`;
+/** an instance's config: fast loop, built-in proxy on base..base+2, API on base+3, the given [coordination] keys */
+const instanceToml = (base: number, stateFile: string, coordination: string) => coordinatedInstanceToml({ instanceId: '', port: base, stateFile, coordination });
 
 describe('two instances sharing one writer record (real 3-node Galera)', () => {
   let sb: Sandbox | undefined;

@@ -65,7 +65,7 @@ export function writeConfig(baseConfig: string, extra: string, file: string): st
  * The extra TOML of a `run` instance that shares the Galera-table writer record: fast ticks and probes, its
  * own state file, the built-in proxy on port..port+2 (writer, reader, health) and the API on port+3.
  */
-export function coordinatedInstanceToml(o: { instanceId: string; port: number; stateFile: string; apiAuth?: { user: string; password: string } }): string {
+export function coordinatedInstanceToml(o: { instanceId: string; port: number; stateFile: string; apiAuth?: { user: string; password: string }; coordination?: string }): string {
   const p = o.port;
   return `
 [routing]
@@ -82,9 +82,7 @@ intervalMs = 300
 stateFile = "${o.stateFile}"
 
 [coordination]
-store = "galera"
-instanceId = "${o.instanceId}"
-timeoutMs = 1500
+${o.coordination ?? `store = "galera"\ninstanceId = "${o.instanceId}"\ntimeoutMs = 1500`}
 
 [proxy]
 host = "127.0.0.1"
