@@ -262,3 +262,15 @@ describe('loadConfig: good input', () => {
     assert.equal(c.credentials.passwordSource, 'env GALERA_WARDEN_PASSWORD');
   });
 });
+
+describe('loadConfig: [coordination] rejoinMs', () => {
+  it('defaults to what the node hysteresis needs, takes 0 and whole milliseconds, names a bad value', async () => {
+    const { rejoinMsOf } = await import('./sections/coordination.js');
+    const c = await loadConfig(write(`${GOOD}[coordination]\nstore = "galera"\n`), io());
+    assert.equal(rejoinMsOf(c.coordination, c.routing, c.run.intervalMs, c.probe.timeoutMs), Math.max(c.routing.retryUp * c.run.intervalMs, c.routing.minHoldMs) + 2 * c.run.intervalMs + c.probe.timeoutMs);
+    const off = await loadConfig(write(`${GOOD}[coordination]\nstore = "galera"\nrejoinMs = 0\n`), io());
+    assert.equal(rejoinMsOf(off.coordination, off.routing, off.run.intervalMs, off.probe.timeoutMs), 0);
+    const msg = await bad(`${GOOD}[coordination]\nstore = "galera"\nrejoinMs = -5\n`, ['coordination.rejoinMs']);
+    assert.match(msg, /at least 0/);
+  });
+});

@@ -39,6 +39,13 @@ export interface CoordinatorOptions {
    * writes at once). 0 or absent: route the new writer at once.
    */
   handoverMs?: number;
+  /**
+   * After the store answers again following a failure, move the record's writer nowhere for this long: this
+   * instance's view of the nodes is still settling (a node it was cut off from needs retryUp and minHoldMs to
+   * be in service again), while the other instances kept routing a writer they see healthy. Meanwhile the
+   * record's writer is routed once eligible here, else none. 0 or absent: no such wait.
+   */
+  rejoinMs?: number;
 }
 
 export interface CoordinationStatus {
@@ -54,6 +61,7 @@ export interface CoordinationStatus {
 export const COORDINATION_UNAVAILABLE = 'COORDINATION_UNAVAILABLE';
 export const COORDINATION_CONFLICT = 'COORDINATION_CONFLICT';
 export const COORDINATION_HANDOVER = 'COORDINATION_HANDOVER';
+export const COORDINATION_REJOINING = 'COORDINATION_REJOINING';
 
 export class WriterCoordinator {
   private known: WriterRecord | null = null;
@@ -63,6 +71,10 @@ export class WriterCoordinator {
   private pending: { node: string; on: boolean }[] = [];
   /** the writer moved: no writer is routed before `until` */
   private hold: { until: number; from: string[]; to: string[]; epoch: number } | null = null;
+  /** the store answered again after a failure: the record's writer is moved nowhere before `until` */
+  private rejoin: { until: number; failedFor: number } | null = null;
+  /** when the store started failing (null: it answers) */
+  private failingSince: number | null = null;
 
   constructor(private readonly o: CoordinatorOptions) {
     this.localMarks = [...(o.maintenance ?? [])].sort();
@@ -119,7 +131,7 @@ export class WriterCoordinator {
    */
   async setTraffic(req: TrafficRequest, now: number): Promise<TrafficResult> {
     const unavailable = (e: StoreFailure): TrafficResult => {
-      this.fail(e);
+      this.fail(e, now);
       return { ok: false, code: COORDINATION_UNAVAILABLE, message: `the traffic switch is kept in the coordination record and the store did not take it (${e.code}): ${e.message}` };
     };
     const r = await this.o.store.read();
@@ -150,14 +162,23 @@ export class WriterCoordinator {
     };
   }
 
-  private fail(error: StoreFailure): void {
+  private fail(error: StoreFailure, now: number): void {
     if (this.failing?.code !== error.code || this.failing.message !== error.message) this.o.log.error({ code: error.code, attempts: error.attempts }, `coordination store: ${error.message}`);
     this.failing = error;
+    this.failingSince ??= now;
   }
 
   private answered(now: number, record: WriterRecord | null): void {
-    if (this.failing) this.o.log.info({ store: this.o.store.kind }, 'coordination store answers again');
+    if (this.failing) {
+      const rejoin = this.o.rejoinMs ?? 0;
+      const failedFor = now - (this.failingSince ?? now);
+      this.o.log.info({ store: this.o.store.kind, failedForMs: failedFor, rejoinMs: rejoin }, rejoin > 0
+        ? `coordination store answers again after ${failedFor} ms; moving the record's writer nowhere for ${rejoin} ms (rejoin)`
+        : 'coordination store answers again');
+      if (rejoin > 0) this.rejoin = { until: now + rejoin, failedFor };
+    }
     this.failing = null;
+    this.failingSince = null;
     this.contactAt = now;
     const k = this.known;
     const handover = this.o.handoverMs ?? 0;
@@ -174,7 +195,7 @@ export class WriterCoordinator {
   /** Reads the record; writes queued maintenance requests. Never throws. */
   async sync(now: number): Promise<void> {
     const r = await this.o.store.read();
-    if (!r.ok) return this.fail(r.error);
+    if (!r.ok) return this.fail(r.error, now);
     this.answered(now, r.record);
     for (let attempt = 0; attempt < 2 && this.pending.length > 0; attempt++) {
       const marks = this.maintenance();
@@ -183,7 +204,7 @@ export class WriterCoordinator {
         break;
       }
       const w = await this.o.store.compareAndSet(this.known?.epoch ?? 0, this.change(now, { maintenance: marks }));
-      if (w.error) return this.fail(w.error);
+      if (w.error) return this.fail(w.error, now);
       this.answered(now, w.ok ? w.record : w.current);
       if (w.ok) {
         this.pending = [];
@@ -226,9 +247,11 @@ export class WriterCoordinator {
       const k = this.known;
       const want = cur.desired.writers;
       if (k ? sameList(want, k.writers) : want.length === 0) return { result: withEpoch(cur, k?.epoch ?? 0), findings: [] };
+      if (this.rejoin && now >= this.rejoin.until) this.rejoin = null;
+      if (this.rejoin && k && k.writers.length > 0) return this.rejoining(cur, prev, now, k, this.rejoin);
       const w = await this.o.store.compareAndSet(k?.epoch ?? 0, this.change(now, { writers: [...want], maintenance: this.maintenance() }));
       if (w.error) {
-        this.fail(w.error);
+        this.fail(w.error, now);
         return this.failClosed(cur, prev, now);
       }
       if (w.ok) {
@@ -246,6 +269,14 @@ export class WriterCoordinator {
     const msg = 'the writer record changed under this instance twice in one tick: routing no writer until the next tick';
     const f = coordinationFinding(COORDINATION_CONFLICT, 'error', 955, msg);
     return { result: constrainWriters(cur, [], k?.epoch ?? 0, previous, { code: COORDINATION_CONFLICT, message: msg }, now), findings: [f] };
+  }
+
+  /** Just back in touch with the store: route the record's writer if eligible here, else none; never move it. */
+  private rejoining(result: DecideResult, previous: DecideState | null, now: number, k: WriterRecord, r: { until: number; failedFor: number }): { result: DecideResult; findings: Finding[] } {
+    const keep = k.writers.every((w) => eligibleWriter(result.desired, w)) ? k.writers : [];
+    const message = `the coordination store answers again after ${r.failedFor} ms without it; for ${r.until - now} ms more this instance moves the recorded writer ${k.writers.join(', ')} nowhere (its view of the nodes is still settling, coordination.rejoinMs)${keep.length > 0 ? '' : ' and routes no writer: it does not see that writer eligible yet'}`;
+    const f = coordinationFinding(COORDINATION_REJOINING, 'warning', 595, message);
+    return { result: constrainWriters(result, keep, k.epoch, previous, { code: COORDINATION_REJOINING, message }, now), findings: [f] };
   }
 
   /** The store cannot be read or written: keep the last known writer while eligible and within the lease, else none. */

@@ -32,9 +32,9 @@ const router = (): RouterAdapter & { seen: DesiredRouting[] } => {
   };
 };
 
-function instance(cell: MemoryRecordCell, id: string, clock: { t: number }, observe: () => ClusterObservation, handoverMs?: number) {
+function instance(cell: MemoryRecordCell, id: string, clock: { t: number }, observe: () => ClusterObservation, handoverMs?: number, rejoinMs?: number) {
   const store = new MemoryWriterStore('c1', cell);
-  const coordinator = new WriterCoordinator({ store, instanceId: id, leaseMs: 3000, log: quiet(), ...(handoverMs !== undefined && { handoverMs }) });
+  const coordinator = new WriterCoordinator({ store, instanceId: id, leaseMs: 3000, log: quiet(), ...(handoverMs !== undefined && { handoverMs }), ...(rejoinMs !== undefined && { rejoinMs }) });
   const loop = new WardenLoop({ observe: async () => observe(), decideConfig: config, routers: [router()], recorder: new TickRecorder(), intervalMs: INTERVAL, log: quiet(), now: () => clock.t, coordinator });
   return { store, loop, tick: () => loop.tick() };
 }
@@ -104,5 +104,56 @@ describe('coordinated handover and racing operators', () => {
       await b.tick();
       assert.deepEqual([cell.record?.epoch, cell.record?.writers], [2, ['node2']], `race ${race}: exactly one epoch increment`);
     }
+  });
+
+  describe('an instance cut off from the store and from the writer, then reconnected', () => {
+    /** a sees every node; b is cut off from node1 (the writer) and from the store, then the store comes back first */
+    async function cutOff(rejoinMs: number | undefined) {
+      const cell = new MemoryRecordCell();
+      const clock = { t: 1_000_000 };
+      let bCut = false;
+      const a = instance(cell, 'a', clock, () => healthyCluster(config, clock.t));
+      const b = instance(cell, 'b', clock, () => (bCut ? withoutNode1(clock.t) : healthyCluster(config, clock.t)), undefined, rejoinMs);
+      await a.tick();
+      await b.tick();
+      bCut = true;
+      b.store.fault = { kind: 'fail' };
+      for (let i = 0; i < 5; i++) {
+        clock.t += INTERVAL;
+        await a.tick();
+        await b.tick();
+      }
+      assert.deepEqual(cell.record?.writers, ['node1'], 'nobody moved the writer while b was cut off');
+      b.store.fault = null;
+      clock.t += INTERVAL;
+      return { cell, clock, a, b, uncut: () => (bCut = false) };
+    }
+
+    it('back in touch with the store before it sees the writer again, it moves the writer nowhere and routes none until it sees it', async () => {
+      const { cell, clock, a, b, uncut } = await cutOff(2500);
+      const first = await b.tick();
+      assert.deepEqual([first.desired.writers, cell.record?.writers, cell.record?.epoch], [[], ['node1'], 1]);
+      assert.ok(first.findings.some((f) => f.code === 'COORDINATION_REJOINING' && /node1/.test(f.message)));
+      uncut();
+      clock.t += INTERVAL;
+      assert.deepEqual([(await b.tick()).desired.writers, (await a.tick()).desired.writers], [['node1'], ['node1']]);
+      assert.equal(cell.record?.epoch, 1, 'the epoch never moved');
+    });
+
+    it('when it still does not see the writer after rejoinMs, it moves it as before', async () => {
+      const { cell, clock, b } = await cutOff(2500);
+      assert.deepEqual((await b.tick()).desired.writers, []);
+      clock.t += INTERVAL;
+      assert.deepEqual((await b.tick()).desired.writers, [], 'still rejoining');
+      clock.t += 2 * INTERVAL;
+      await b.tick();
+      assert.deepEqual([cell.record?.writers, cell.record?.epoch], [['node2'], 2]);
+    });
+
+    it('with rejoinMs 0 its first tick back moves a writer the others see healthy (what the wait prevents)', async () => {
+      const { cell, b } = await cutOff(0);
+      await b.tick();
+      assert.deepEqual(cell.record?.writers, ['node2']);
+    });
   });
 });

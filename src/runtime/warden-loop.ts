@@ -148,7 +148,7 @@ export class WardenLoop {
       h.writers = record.desired.writers;
       h.routed = record.desired.writers.length > 0 && record.applied.every((a) => a.ok);
       h.failing = null;
-      h.coordination = record.desired.writers.length === 0 ? (record.findings.find((f) => f.code === 'COORDINATION_UNAVAILABLE' || f.code === 'COORDINATION_CONFLICT' || f.code === 'COORDINATION_HANDOVER')?.message ?? null) : null;
+      h.coordination = record.desired.writers.length === 0 ? (record.findings.find((f) => f.code === 'COORDINATION_UNAVAILABLE' || f.code === 'COORDINATION_CONFLICT' || f.code === 'COORDINATION_HANDOVER' || f.code === 'COORDINATION_REJOINING')?.message ?? null) : null;
       h.trafficOff = record.desired.trafficOff ?? null;
       return record;
     } catch (err) {

@@ -33,6 +33,14 @@ export const coordinationSection = table(
      * cannot read it stops at its lease, noticed within one more tick). 0: route the new writer at once.
      */
     handoverMs: z.number({ error: 'expected a number of milliseconds' }).int({ error: 'expected whole milliseconds' }).min(0, { error: 'expected at least 0' }).max(600_000, { error: 'expected at most 600000' }).optional(),
+    /**
+     * after the store answers again following a failure, this instance moves the record's writer nowhere for this
+     * long: its own view of the nodes (cut off with the store, as a rule) is still settling through retryUp and
+     * minHoldMs, and the others kept routing a writer they see healthy. It routes the record's writer once it sees
+     * it eligible, else none. Default: max(routing.retryUp x run.intervalMs, routing.minHoldMs) + 2 x
+     * run.intervalMs + probe.timeoutMs. 0: move it at once.
+     */
+    rejoinMs: z.number({ error: 'expected a number of milliseconds' }).int({ error: 'expected whole milliseconds' }).min(0, { error: 'expected at least 0' }).max(3_600_000, { error: 'expected at most 3600000' }).optional(),
     /** hard timeout of one read or compare-and-set of the record, over every node (endpoint) tried */
     timeoutMs: millis(50, 60_000).default(COORDINATION_DEFAULTS.timeoutMs),
     /** the schema of the record table (galera store); created when missing */
@@ -79,3 +87,7 @@ export const leaseMsOf = (c: Pick<CoordinationSection, 'leaseMs'>, intervalMs: n
 /** The handover in force: the configured one, or what lets every other instance drop the old writer first. */
 export const handoverMsOf = (c: Pick<CoordinationSection, 'handoverMs' | 'leaseMs' | 'timeoutMs'>, intervalMs: number, probeTimeoutMs: number): number =>
   c.handoverMs ?? leaseMsOf(c, intervalMs) + 2 * intervalMs + probeTimeoutMs + c.timeoutMs;
+
+/** The rejoin time in force: the configured one, or what the node hysteresis needs to see a reachable node in service again. */
+export const rejoinMsOf = (c: Pick<CoordinationSection, 'rejoinMs'>, routing: { retryUp: number; minHoldMs: number }, intervalMs: number, probeTimeoutMs: number): number =>
+  c.rejoinMs ?? Math.max(routing.retryUp * intervalMs, routing.minHoldMs) + 2 * intervalMs + probeTimeoutMs;
