@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Operation, ReadBack } from './history.js';
-import { checkHistory, describeVerdict, longestGap } from './history-checker.js';
+import type { RoutingSpan } from './history-checker.js';
+import { checkHistory, describeVerdict, longestGap, routingAt } from './history-checker.js';
 
 const NODES = ['node1', 'node2', 'node3'];
 
@@ -132,5 +133,43 @@ describe('history checker', () => {
     ], [{ from: 'node1', rows: [{ id: 'a', node: 'node1' }, { id: 'c', node: 'node2' }] }]);
     assert.deepEqual(v.longestGap, { from: 10, to: 510, ms: 500 });
     assert.deepEqual(v.windows.map((w) => [w.node, w.start, w.end]), [['node1', 0, 10], ['node2', 500, 510]]);
+  });
+
+  /** the routing timeline of a holding history: each segment's node from its start, nobody in the gaps */
+  const timeline = (h: Built): RoutingSpan[] => h.segments.flatMap((g) => [{ from: g.start - 1, writers: [g.node] }, { from: g.end, writers: [] }]);
+
+  it('demoted-write: passes histories whose writes went to the node routed when they were sent', () => {
+    fc.assert(fc.property(holding, (h) => {
+      const v = checkHistory(h.ops, h.readBack, { routings: { r: timeline(h) } });
+      assert.ok(v.ok, describeVerdict(v));
+    }));
+  });
+
+  it('demoted-write: catches a write (acked, or unknown and committed) that landed on a node its router had already demoted', () => {
+    fc.assert(fc.property(holding, fc.nat(), fc.boolean(), (h, pick, acked) => {
+      const seg = h.segments[pick % h.segments.length]!;
+      // sent 5 ms after the segment ended (its router demoted seg.node then), committed on seg.node
+      const late: Operation = { id: 'late', kind: 'write', client: 'x', router: 'r', invokeAt: seg.end + 5, completeAt: seg.end + 6, outcome: acked ? 'ok' : 'unknown', ...(acked && { node: seg.node }) };
+      const readBack = h.readBack.map((rb) => ({ ...rb, rows: [...rb.rows, { id: 'late', node: seg.node }] }));
+      const v = checkHistory([...h.ops, late], readBack, { routings: { r: timeline(h) } });
+      assert.equal(v.counts['demoted-write'], 1, describeVerdict(v));
+      assert.deepEqual(v.violations.find((x) => x.rule === 'demoted-write')?.ids, ['late']);
+      assert.equal(v.ok, false);
+      // a router without a timeline is not judged by this rule
+      assert.equal(checkHistory([...h.ops, late], readBack, { routings: { other: timeline(h) } }).counts['demoted-write'], 0);
+    }));
+  });
+
+  it('demoted-write: a write sent while a routing that adds the node is being applied is not one', () => {
+    const spans: RoutingSpan[] = [{ from: 10, writers: ['a'] }, { from: 20, writers: [] }, { decidedAt: 25, from: 40, writers: ['b'] }];
+    const op = (id: string, t: number, node: string): Operation => ({ id, kind: 'write', client: 'c', router: 'r', invokeAt: t, completeAt: t + 1, outcome: 'ok', node });
+    const ops = [op('a1', 12, 'a'), op('a2', 22, 'a'), op('b1', 24, 'b'), op('b2', 30, 'b'), op('b3', 45, 'b')];
+    const v = checkHistory(ops, [{ from: 'a', rows: ops.map((o) => ({ id: o.id, node: o.node! })) }], { routings: { r: spans } });
+    assert.deepEqual(v.violations.filter((x) => x.rule === 'demoted-write').map((x) => x.ids[0]), ['a2', 'b1']);
+  });
+
+  it('routingAt: the span in force at a time, none before the first', () => {
+    const spans = [{ from: 10, writers: ['a'] }, { from: 20, writers: [] }, { from: 30, writers: ['b'] }];
+    assert.deepEqual([5, 10, 19, 20, 29, 30, 99].map((t) => routingAt(spans, t)?.writers.join(',') ?? 'none'), ['none', 'a', 'a', '', '', 'b', 'b']);
   });
 });

@@ -30,7 +30,12 @@
 // Rule 2, no lost writes. Every acknowledged write's row must exist on every node read back (`lost`, naming
 // the nodes that miss it), and the row must name the node the answer named (`node-mismatch`).
 //
-// Rule 3, report: the per-node windows (the runs), and the longest time without an acknowledged write
+// Rule 3, nothing on a demoted node. With `routings` (per router: what its instance had routed as writer, from
+// when that routing was applied, severed connections included), a write through router R that committed on node
+// X and was invoked after R's routing in force no longer had X as a writer is a violation (`demoted-write`):
+// R's instance had demoted (or fenced) X and severed its write connections, so nothing sent later may land on X.
+//
+// Rule 4, report: the per-node windows (the runs), and the longest time without an acknowledged write
 // between the history's start and end (availability, not a violation).
 //
 // Reads are recorded but not judged here.
@@ -42,11 +47,27 @@ export interface CheckOptions {
   /** start and end of the observed period for the availability figure; default first invoke, last completion */
   from?: number;
   to?: number;
+  /**
+   * per router, what its instance routed as writer and from when (applied): the timeline rule 3 checks. A router
+   * absent here is not checked by rule 3.
+   */
+  routings?: Readonly<Record<string, readonly RoutingSpan[]>>;
   /** at most this many violations of one rule are described (the count is always exact); default 20 */
   describeAtMost?: number;
 }
 
-export type ViolationRule = 'overlap' | 'lost' | 'node-mismatch' | 'failed-committed' | 'writer-changes';
+export type ViolationRule = 'overlap' | 'lost' | 'node-mismatch' | 'failed-committed' | 'writer-changes' | 'demoted-write';
+
+/**
+ * From `from` on (epoch ms, when it had certainly been applied, severing included), the router's instance routed
+ * these writers. `decidedAt` (default `from`): when it started applying it; a writer it adds may take writes
+ * from then on.
+ */
+export interface RoutingSpan {
+  from: number;
+  decidedAt?: number;
+  writers: readonly string[];
+}
 
 export interface Violation {
   rule: ViolationRule;
@@ -82,7 +103,34 @@ interface Effective {
   node: string;
 }
 
-const RULES: ViolationRule[] = ['overlap', 'lost', 'node-mismatch', 'failed-committed', 'writer-changes'];
+const RULES: ViolationRule[] = ['overlap', 'lost', 'node-mismatch', 'failed-committed', 'writer-changes', 'demoted-write'];
+
+/** The routing in force at `t` on a timeline sorted by `from` (undefined: none applied yet). */
+export function routingAt(spans: readonly RoutingSpan[], t: number): RoutingSpan | undefined {
+  return spans[inForceIndex(spans, t)];
+}
+
+function inForceIndex(spans: readonly RoutingSpan[], t: number): number {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans[mid]!.from <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/**
+ * The routing in force at `t` had demoted `node`: it is not among its writers, nor among those of a later
+ * routing already being applied at `t` (decided, not yet certainly applied).
+ */
+export function demotedAt(spans: readonly RoutingSpan[], t: number, node: string): RoutingSpan | undefined {
+  const i = inForceIndex(spans, t);
+  if (i < 0 || spans[i]!.writers.includes(node)) return undefined;
+  for (let j = i + 1; j < spans.length && (spans[j]!.decidedAt ?? spans[j]!.from) <= t; j++) if (spans[j]!.writers.includes(node)) return undefined;
+  return spans[i];
+}
 
 /** The runs of effective writes (ordered by completion), each with its window. */
 export function writeRuns(writes: readonly Effective[]): (WriteWindow & { ids: string[] })[] {
@@ -152,6 +200,17 @@ export function checkHistory(operations: readonly Operation[], readBack: readonl
       effective.push({ op, node: row });
       if (op.outcome === 'unknown') unknownCommitted++;
       else flag('failed-committed', [op.id], () => `write ${op.id} (client ${op.client} via ${op.router}) was reported failed (${op.error ?? 'no reason'}) but its row exists, written on ${row}`);
+    }
+  }
+
+  if (o.routings) {
+    const timelines = new Map(Object.entries(o.routings).map(([r, spans]) => [r, [...spans].sort((a, b) => a.from - b.from)]));
+    for (const { op, node } of effective) {
+      const spans = timelines.get(op.router);
+      const inForce = spans && demotedAt(spans, op.invokeAt, node);
+      if (inForce) {
+        flag('demoted-write', [op.id], () => `write ${op.id} (${op.outcome}, client ${op.client} via ${op.router}) committed on ${node}, sent at ${fmt(op.invokeAt)} when ${op.router} had routed [${inForce.writers.join(', ')}] as writer since ${fmt(inForce.from)}`);
+      }
     }
   }
 

@@ -13,6 +13,7 @@ import { registerScheduler } from './scheduler-command.js';
 import { registerProxysql } from './proxysql-command.js';
 import { registerHaproxy } from './haproxy-command.js';
 import { registerAgent } from './agent-command.js';
+import { registerChaos } from './chaos-command.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerProxysql(program);
   registerHaproxy(program);
   registerAgent(program);
+  registerChaos(program);
   return program;
 }
 

@@ -76,6 +76,8 @@ export function clusterView(source: ReportSource, now: number): ClusterView {
 export interface DecisionView {
   seq: number;
   at: number;
+  /** how long the tick took, apply included: its routing was in force from at + durationMs */
+  durationMs: number;
   epoch: number;
   writers: string[];
   readers: string[];
@@ -93,6 +95,7 @@ export function decisionView(tick: TickRecord): DecisionView {
   return {
     seq: tick.seq,
     at: tick.at,
+    durationMs: tick.durationMs,
     epoch: tick.desired.epoch,
     writers: tick.desired.writers,
     readers: tick.desired.readers,

@@ -1,59 +1,9 @@
 // Starts `galera-warden run` as a real child process for end-to-end tests, and stops it by pid.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { mergeConfig } from '../../src/sandbox/merge-config.js';
 
-export const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
-});
-
-export interface WardenProcess {
-  child: ChildProcess;
-  /** JSON log entries seen so far */
-  logs: Record<string, unknown>[];
-  stderr: string[];
-  exited: Promise<number | null>;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-export function startWarden(configFile: string, extraArgs: string[] = []): WardenProcess {
-  const child = spawn(process.execPath, [CLI, 'run', '--config', configFile, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const logs: Record<string, unknown>[] = [];
-  const stderr: string[] = [];
-  let buf = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buf += String(d);
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        logs.push({ raw: line });
-      }
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => stderr.push(String(d)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    children.delete(child);
-    resolve(code);
-  }));
-  return {
-    child, logs, stderr, exited,
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.pid) process.kill(child.pid, signal);
-      return exited;
-    },
-  };
-}
+export { CLI, startWarden } from '../../src/chaos/warden-process.js';
+export type { WardenProcess } from '../../src/chaos/warden-process.js';
 
 /** Writes a config file: the sandbox's own config plus the given extra TOML sections (tables in both merged, the extra's keys win). */
 export function writeConfig(baseConfig: string, extra: string, file: string): string {

@@ -1,0 +1,412 @@
+// `galera-warden chaos`: a fault campaign against a sandbox of its own. Two or more `galera-warden run`
+// instances (built-in proxy each, the Galera writer record shared), each driving its own real HAProxy; write
+// clients send unique rows through every router the whole time. Round by round a fault from the seeded plan is
+// injected, held, healed, and the campaign waits until every router writes again. At the end every node is read
+// back and the history checker (src/check) judges the whole history: no two nodes took writes at once, no
+// acknowledged write is missing, nothing landed on a node its router had already demoted.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import type { Operation, ReadBack } from '../check/history.js';
+import type { RoutingSpan, Verdict } from '../check/history-checker.js';
+import { checkHistory } from '../check/history-checker.js';
+import { createHistoryTable, readBackRows, WriteClient } from '../check/write-client.js';
+import { RECORD_TABLE } from '../coordinate/galera-writer-store.js';
+import { mergeConfig } from '../sandbox/merge-config.js';
+import { Sandbox } from '../sandbox/sandbox.js';
+import type { HaproxyProcess } from './haproxy-process.js';
+import { startHaproxy } from './haproxy-process.js';
+import type { FaultKind, PlannedFault } from './plan.js';
+import { planRounds } from './plan.js';
+import type { InjectedFault, RoundRecord, RoundSummary } from './summary.js';
+import { byKind, summarizeRounds } from './summary.js';
+import type { WardenProcess } from './warden-process.js';
+import { CLI, startWarden } from './warden-process.js';
+
+export type ChaosRouter = 'proxy' | 'haproxy';
+
+export interface CampaignOptions {
+  rounds: number;
+  seed: number;
+  kinds: readonly FaultKind[];
+  double: boolean;
+  routers: readonly ChaosRouter[];
+  /** galera-warden instances (2 or more) */
+  instances: number;
+  /** how long each fault is held before it is healed */
+  durationMs: number;
+  /** how long every router must have written on one node before the next round */
+  settleMs: number;
+  /** a round that has not recovered within this long after its heal ends the campaign */
+  recoverTimeoutMs: number;
+  /** the sandbox's nodes use basePort+11.., the instances basePort+100+10k.., the HAProxys basePort+200+10k.. */
+  basePort: number;
+  netns: boolean;
+  /** network-namespace sandbox: third octet of its 10.213.X.0/24 */
+  subnet: number;
+  /** the campaign's folder (sandbox, configs, history); removed at the end unless `keep` */
+  dir: string;
+  keep: boolean;
+  /** the history as JSON lines (default: <dir>/history.jsonl, kept) */
+  historyFile: string;
+  log: (line: string) => void;
+}
+
+export interface CampaignResult {
+  ok: boolean;
+  verdict: Verdict | null;
+  rounds: RoundRecord[];
+  summaries: RoundSummary[];
+  kinds: ReturnType<typeof byKind>;
+  /** why the campaign stopped early (a round that did not recover, a process that would not start) */
+  aborted: string | null;
+  epochs: { first: number; last: number };
+}
+
+const TABLE = 'app.chaos_history';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const letter = (k: number) => String.fromCharCode(97 + k);
+
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined> | T | undefined, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`no ${what} within ${timeoutMs} ms${last instanceof Error ? ` (${last.message})` : ''}`);
+}
+
+interface Instance {
+  name: string;
+  api: number;
+  proxy: number;
+  haproxyPort: number;
+  config: string;
+  warden?: WardenProcess;
+  haproxy?: HaproxyProcess;
+  /** decisions by incarnation (pid) and seq */
+  decisions: Map<string, { at: number; durationMs: number; writers: string[]; failed: string[] }>;
+}
+
+interface DecisionView { seq: number; at: number; durationMs: number; writers: string[]; applyErrors: { router: string }[] }
+
+export class ChaosCampaign {
+  private sb: Sandbox | undefined;
+  private readonly instances: Instance[] = [];
+  private client: WriteClient | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly o: CampaignOptions) {}
+
+  private routerNames(): string[] {
+    return this.instances.flatMap((i) => this.o.routers.map((r) => `${r === 'proxy' ? 'proxy' : 'haproxy'}-${i.name}`));
+  }
+
+  private async api<T>(i: Instance, p: string): Promise<T> {
+    const res = await fetch(`http://127.0.0.1:${i.api}${p}`, { signal: AbortSignal.timeout(3000) });
+    return (await res.json()) as T;
+  }
+
+  /** the writer the live instances route (undefined: none, or they disagree) */
+  private async writer(): Promise<string | undefined> {
+    const views = await Promise.all(this.instances.filter((i) => i.warden && i.warden.child.exitCode === null).map((i) => this.api<{ writers: string[] }>(i, '/api/cluster').catch(() => undefined)));
+    const ws = new Set(views.map((v) => (v?.writers.length === 1 ? v.writers[0] : '')));
+    const [w] = [...ws];
+    return ws.size === 1 && w ? w : undefined;
+  }
+
+  private async epoch(): Promise<number> {
+    for (const n of this.sb!.layout.nodes) {
+      try {
+        const rows = await this.sb!.sql(n.index, `SELECT COALESCE(MAX(epoch), 0) FROM galera_warden.${RECORD_TABLE}`, 5000);
+        return Number(rows[0]?.[0] ?? 0);
+      } catch {
+        // the next node
+      }
+    }
+    throw new Error('no node answered for the writer record');
+  }
+
+  private startInstance(i: Instance): void {
+    this.saveLogs(i);
+    i.warden = startWarden(i.config);
+  }
+
+  /** appends what the instance's process logged to <dir>/warden-<name>.log (JSON lines), for a failed round's post-mortem */
+  private saveLogs(i: Instance): void {
+    const w = i.warden;
+    if (!w || w.logs.length === 0) return;
+    fs.appendFileSync(path.join(this.o.dir, `warden-${i.name}.log`), `${w.logs.map((l) => JSON.stringify(l)).join('\n')}\n${w.stderr.join('')}`);
+    w.logs.length = 0;
+  }
+
+  private async poll(): Promise<void> {
+    await Promise.all(this.instances.map(async (i) => {
+      const pid = i.warden?.child.pid;
+      if (!pid || i.warden?.child.exitCode !== null) return;
+      const list = await this.api<DecisionView[]>(i, '/api/decisions?limit=100').catch(() => [] as DecisionView[]);
+      for (const d of list) i.decisions.set(`${pid}:${d.seq}`, { at: d.at, durationMs: d.durationMs, writers: d.writers, failed: d.applyErrors.map((e) => e.router) });
+    }));
+  }
+
+  /** per router: from when its instance had routed which writers (ticks whose apply failed there are left out) */
+  routings(): Record<string, RoutingSpan[]> {
+    const out: Record<string, RoutingSpan[]> = {};
+    for (const i of this.instances) {
+      for (const r of this.o.routers) {
+        const adapter = r === 'proxy' ? 'builtin' : 'haproxy';
+        out[`${r}-${i.name}`] = [...i.decisions.values()].filter((d) => !d.failed.includes(adapter)).map((d) => ({ from: d.at + d.durationMs, decidedAt: d.at, writers: d.writers })).sort((a, b) => a.from - b.from);
+      }
+    }
+    return out;
+  }
+
+  private async setUp(): Promise<void> {
+    const { o } = this;
+    fs.mkdirSync(o.dir, { recursive: true });
+    o.log(`sandbox: 3 nodes (${o.netns ? 'network namespaces' : 'loopback'}) in ${o.dir}, ports from ${o.basePort}`);
+    this.sb = await Sandbox.up({ dir: path.join(o.dir, 'sandbox'), nodes: 3, basePort: o.basePort, mode: o.netns ? 'netns' : 'loopback', subnet: o.subnet, log: (l) => o.log(`  ${l}`) });
+    const sb = this.sb;
+    const n1 = sb.node(1);
+    const direct = await mysql.createConnection({ host: n1.host, port: n1.sqlPort, user: 'app', password: sb.password('app') });
+    try {
+      await createHistoryTable(direct, TABLE);
+    } finally {
+      direct.destroy();
+    }
+    for (let k = 0; k < o.instances; k++) {
+      const name = letter(k);
+      const proxy = o.basePort + 100 + 10 * k;
+      const i: Instance = { name, api: proxy + 3, proxy, haproxyPort: o.basePort + 200 + 10 * k, config: path.join(o.dir, `warden-${name}.toml`), decisions: new Map() };
+      const socket = path.join(o.dir, `haproxy-${name}.sock`);
+      const haproxy = o.routers.includes('haproxy') ? `\n[haproxy]\nsocket = "${socket}"\nbind = "127.0.0.1"\nwriterPort = ${i.haproxyPort}\nreaderPort = ${i.haproxyPort + 1}\ncheckInterMs = 1000\n` : '';
+      fs.writeFileSync(i.config, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), `
+[routing]
+retryUp = 2
+retryDown = 2
+minHoldMs = 3000
+
+[probe]
+connectTimeoutMs = 1000
+timeoutMs = 1500
+
+[run]
+intervalMs = 300
+history = 5000
+stateFile = "${path.join(o.dir, `state-${name}.json`)}"
+logLevel = "info"
+
+[coordination]
+store = "galera"
+instanceId = "warden-${name}"
+timeoutMs = 1500
+
+[proxy]
+host = "127.0.0.1"
+writerPort = ${proxy}
+readerPort = ${proxy + 1}
+healthPort = ${proxy + 2}
+waitForBackendMs = 3000
+drainMs = 500
+
+[api]
+host = "127.0.0.1"
+port = ${i.api}
+${haproxy}`));
+      if (haproxy) {
+        const text = execFileSync(process.execPath, [CLI, 'haproxy', 'config', '--config', i.config], { encoding: 'utf8' });
+        i.haproxy = await startHaproxy(() => text, { socket });
+      }
+      this.instances.push(i);
+      this.startInstance(i);
+    }
+    const w = await until('writer routed by every instance', 120_000, () => this.writer(), 300);
+    o.log(`instances ${this.instances.map((i) => `warden-${i.name} (proxy ${i.proxy}${i.haproxy ? `, haproxy ${i.haproxyPort}` : ''}, api ${i.api})`).join(', ')} route ${w}`);
+    this.poller = setInterval(() => void this.poll(), 500);
+    const routers = this.instances.flatMap((i) => this.o.routers.map((r) => ({ name: `${r}-${i.name}`, host: '127.0.0.1', port: r === 'proxy' ? i.proxy : i.haproxyPort })));
+    this.client = new WriteClient({ routers, clientsPerRouter: 2, user: 'app', password: sb.password('app'), table: TABLE, everyMs: 40, connectTimeoutMs: 2000, writeTimeoutMs: 3000, runId: `chaos_${o.seed}` });
+    this.client.start();
+  }
+
+  /** every node Synced; every router's last 3 writes after `since` on one node, for settleMs */
+  private async recovered(since: number, repairs: string[], timeoutMs: number): Promise<{ at: number; writer: string } | null> {
+    const sb = this.sb!;
+    const deadline = Date.now() + timeoutMs;
+    let repairedAt = Date.now();
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
+      const status = await sb.status();
+      const lagging = status.filter((n) => n.state !== 'Synced' || n.clusterStatus !== 'Primary');
+      if (lagging.length > 0) {
+        // a node that has not rejoined by itself (a thawed node the group evicted) is restarted, once a minute
+        if (Date.now() - repairedAt > 60_000) {
+          for (const n of lagging) {
+            repairs.push(`restarted ${n.name} (${n.process}, ${n.state ?? n.error ?? 'no answer'})`);
+            this.o.log(`  repair: ${n.name} did not rejoin (${n.state ?? n.error ?? n.process}); restarting it`);
+            await sb.restart(n.index).catch((err: Error) => this.o.log(`  repair of ${n.name} failed: ${err.message}`));
+          }
+          repairedAt = Date.now();
+        }
+        await sleep(500);
+        continue;
+      }
+      const ops = this.client!.since(since);
+      const last = this.routerNames().map((r) => ops.filter((x) => x.router === r && x.outcome === 'ok').slice(-3));
+      const nodes = new Set(last.flat().map((x) => x.node!));
+      if (last.every((l) => l.length === 3) && nodes.size === 1) {
+        const at = Math.min(...last.map((l) => l[0]!.completeAt));
+        return { at, writer: [...nodes][0]! };
+      }
+      await sleep(300);
+    }
+  }
+
+  private async inject(f: PlannedFault, writer: string): Promise<{ fault: InjectedFault; heal: () => Promise<void> }> {
+    const sb = this.sb!;
+    if (f.kind === 'restart-warden') {
+      const i = this.instances[f.index % this.instances.length]!;
+      await i.warden?.stop('SIGKILL');
+      return { fault: { kind: f.kind, target: `warden-${i.name}`, role: 'instance' }, heal: async () => this.startInstance(i) };
+    }
+    const nodes = sb.layout.nodes;
+    const others = nodes.filter((n) => n.name !== writer);
+    const node = f.aim === 'writer' ? nodes.find((n) => n.name === writer) ?? nodes[0]! : others[f.index % others.length]!;
+    const fault: InjectedFault = { kind: f.kind, target: node.name, role: node.name === writer ? 'writer' : 'other' };
+    const set = async (sql: string) => void (await sb.sql(node.index, sql));
+    switch (f.kind) {
+      case 'kill':
+        sb.kill(node.index);
+        return { fault, heal: () => sb.start(node.index, { wait: false }) };
+      case 'freeze':
+        sb.freeze(node.index);
+        return { fault, heal: async () => void sb.thaw(node.index) };
+      case 'desync':
+        await set('SET GLOBAL wsrep_desync=ON');
+        return { fault, heal: () => set('SET GLOBAL wsrep_desync=OFF') };
+      case 'reject-queries':
+        await set('SET GLOBAL wsrep_reject_queries=ALL');
+        return { fault, heal: () => set('SET GLOBAL wsrep_reject_queries=NONE') };
+      case 'read-only':
+        await set('SET GLOBAL read_only=ON');
+        return { fault, heal: () => set('SET GLOBAL read_only=OFF') };
+      case 'isolate':
+        await sb.isolate(node.index);
+        return { fault, heal: () => sb.heal(node.index) };
+    }
+  }
+
+  async run(): Promise<CampaignResult> {
+    const { o } = this;
+    const rounds: RoundRecord[] = [];
+    let aborted: string | null = null;
+    let first = 0;
+    let lastEpoch = 0;
+    let ops: Operation[] = [];
+    let verdict: Verdict | null = null;
+    try {
+      await this.setUp();
+      first = await this.epoch();
+      const start = await this.recovered(Date.now(), [], o.recoverTimeoutMs);
+      if (!start) throw new Error('the routers did not all write on one node after the start');
+      o.log(`writes flow through ${this.routerNames().join(', ')} to ${start.writer} (record epoch ${first})`);
+      for (const planned of planRounds(o.seed, o.rounds, o.kinds, o.double)) {
+        const startAt = Date.now();
+        const writerBefore = (await this.writer()) ?? null;
+        const injectedAt = Date.now();
+        const injected: { fault: InjectedFault; heal: () => Promise<void> }[] = [];
+        for (const f of planned.faults) injected.push(await this.inject(f, writerBefore ?? ''));
+        o.log(`round ${planned.round}: ${injected.map((x) => `${x.fault.kind} ${x.fault.target}`).join(' + ')} for ${o.durationMs} ms`);
+        await sleep(o.durationMs);
+        for (const x of injected) await x.heal();
+        const healedAt = Date.now();
+        const repairs: string[] = [];
+        const back = await this.recovered(healedAt, repairs, o.recoverTimeoutMs);
+        if (back) await sleep(o.settleMs);
+        rounds.push({ round: planned.round, faults: injected.map((x) => x.fault), startAt, injectedAt, healedAt, recoveredAt: back?.at ?? null, endAt: Date.now(), writerBefore, writerAfter: back?.writer ?? null, repairs });
+        if (!back) {
+          aborted = `round ${planned.round} (${injected.map((x) => `${x.fault.kind} ${x.fault.target}`).join(' + ')}) did not recover within ${o.recoverTimeoutMs} ms of its heal: not every node Synced, or not every router writing on one node`;
+          o.log(aborted);
+          break;
+        }
+        o.log(`  every router writes on ${back.writer} ${((back.at - healedAt) / 1000).toFixed(2)} s after the heal`);
+      }
+    } catch (err) {
+      aborted = `the campaign stopped: ${(err as Error).message}`;
+      o.log(aborted);
+    }
+    try {
+      ops = (await this.client?.stop()) ?? [];
+      if (this.poller) clearInterval(this.poller);
+      await this.poll();
+      for (const i of this.instances) {
+        await i.warden?.stop('SIGTERM');
+        this.saveLogs(i);
+      }
+      if (this.sb && ops.length > 0) {
+        lastEpoch = await this.epoch();
+        const readBack = await this.readBack();
+        verdict = checkHistory(ops, readBack, { maxWriterChanges: lastEpoch - first, routings: this.routings() });
+        this.writeHistory(ops, rounds, readBack, verdict);
+      }
+    } catch (err) {
+      aborted ??= `the campaign could not be judged: ${(err as Error).message}`;
+      o.log(aborted);
+    }
+    const summaries = verdict ? summarizeRounds(rounds, ops, verdict) : [];
+    return { ok: aborted === null && verdict !== null && verdict.ok, verdict, rounds, summaries, kinds: byKind(rounds, summaries), aborted, epochs: { first, last: lastEpoch } };
+  }
+
+  private async readBack(): Promise<ReadBack[]> {
+    const sb = this.sb!;
+    const out: ReadBack[] = [];
+    for (const n of sb.layout.nodes) {
+      const c = await mysql.createConnection({ host: n.host, port: n.sqlPort, user: 'app', password: sb.password('app'), connectTimeout: 5000 });
+      try {
+        out.push(await readBackRows(c, TABLE, n.name, `chaos_${this.o.seed}`));
+      } finally {
+        c.destroy();
+      }
+    }
+    return out;
+  }
+
+  private writeHistory(ops: readonly Operation[], rounds: readonly RoundRecord[], readBack: readonly ReadBack[], verdict: Verdict): void {
+    const { o } = this;
+    const lines = [
+      { type: 'campaign', seed: o.seed, rounds: o.rounds, faults: o.kinds, double: o.double, routers: o.routers, instances: o.instances, durationMs: o.durationMs },
+      ...rounds.map((r) => ({ type: 'round', ...r })),
+      ...ops.map((op) => ({ type: 'op', ...op })),
+      ...Object.entries(this.routings()).flatMap(([router, spans]) => spans.map((s) => ({ type: 'routing', router, ...s }))),
+      ...readBack.map((rb) => ({ type: 'readback', from: rb.from, rows: rb.rows.length })),
+      { type: 'verdict', ok: verdict.ok, counts: verdict.counts, violations: verdict.violations, totals: verdict.totals, longestGap: verdict.longestGap },
+    ];
+    fs.mkdirSync(path.dirname(o.historyFile), { recursive: true });
+    fs.writeFileSync(o.historyFile, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  }
+
+  /** Stops every process the campaign started (by pid), tears the sandbox down; idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    await this.client?.stop().catch(() => undefined);
+    for (const i of this.instances) await i.warden?.stop('SIGKILL').catch(() => undefined);
+    for (const i of this.instances) await i.haproxy?.stop().catch(() => undefined);
+    if (this.sb) await this.sb.down().catch(() => undefined);
+    if (!this.o.keep) {
+      for (const e of fs.existsSync(this.o.dir) ? fs.readdirSync(this.o.dir) : []) {
+        const p = path.join(this.o.dir, e);
+        if (p !== this.o.historyFile) fs.rmSync(p, { recursive: true, force: true });
+      }
+    }
+  }
+}

@@ -1,0 +1,92 @@
+// `galera-warden chaos` end to end: a short campaign (fixed seed) on a sandbox of its own, two instances with
+// the shared writer record, their real HAProxys, writes through all four routers. It must pass (the promise
+// held), print a row per round, write a history that replays (JSON lines), and leave no process behind.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Sandbox } from '../src/sandbox/sandbox.js';
+import { haproxyMissing } from './support/haproxy-process.js';
+import { CLI } from './support/warden-process.js';
+
+const BASE = 24500;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-chaos-'));
+
+/** runs the CLI; on the deadline SIGTERM (the campaign stops its processes), SIGKILL a minute later */
+function chaos(args: string[], deadlineMs: number): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, 'chaos', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += String(d)));
+    child.stderr.on('data', (d: Buffer) => (out += String(d)));
+    const term = setTimeout(() => child.pid && child.kill('SIGTERM'), deadlineMs);
+    const kill = setTimeout(() => child.pid && child.kill('SIGKILL'), deadlineMs + 60_000);
+    child.once('close', (code) => {
+      clearTimeout(term);
+      clearTimeout(kill);
+      resolve({ code, out });
+    });
+  });
+}
+
+const refused = (port: number) => new Promise<boolean>((resolve) => {
+  const s = net.connect({ host: '127.0.0.1', port });
+  s.once('connect', () => {
+    s.destroy();
+    resolve(false);
+  });
+  s.once('error', () => resolve(true));
+});
+
+after(async () => {
+  // a safety net should the campaign have died without tearing its sandbox down
+  await Sandbox.open(path.join(dir, 'sandbox'))?.down().catch(() => undefined);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('galera-warden chaos (real 3-node Galera, two instances, real HAProxy)', { skip: haproxyMissing() ?? false }, () => {
+  it('bad flags: exit 2 naming the flag', async () => {
+    const r = await chaos(['--faults', 'kill,isolate'], 30_000);
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /--faults: unknown fault "isolate".*\(isolate needs --netns\)/);
+    const d = await chaos(['--duration', 'soon'], 30_000);
+    assert.equal(d.code, 2);
+    assert.match(d.out, /--duration: expected a duration such as 8s/);
+    const rt = await chaos(['--routers', 'proxy,nginx'], 30_000);
+    assert.equal(rt.code, 2);
+    assert.match(rt.out, /--routers: expected proxy and\/or haproxy, got "proxy,nginx"/);
+  });
+
+  it('a short campaign with a fixed seed passes, prints a row per round, writes a replayable history, stops every process', async () => {
+    const history = path.join(dir, 'history.jsonl');
+    const r = await chaos(['--rounds', '3', '--seed', '7', '--faults', 'kill,freeze,restart-warden,reject-queries', '--duration', '8s', '--settle', '2s',
+      '--base-port', String(BASE), '--dir', dir, '--history', history], 600_000);
+    console.log(r.out.split('\n').filter((l) => !l.startsWith('  ')).map((l) => `# ${l}`).join('\n'));
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /VERDICT: PASS \(seed 7\)/);
+    const lines = fs.readFileSync(history, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const of = (type: string) => lines.filter((l) => l.type === type);
+    assert.equal(of('campaign')[0]!.seed, 7);
+    const rounds = of('round');
+    assert.deepEqual(rounds.map((x) => x.round), [1, 2, 3]);
+    // seed 7's plan: the writer killed, an instance restarted, the writer frozen (src/chaos/plan.ts)
+    assert.deepEqual(rounds.map((x) => (x.faults as { kind: string; role: string }[]).map((f) => `${f.kind} ${f.role}`).join('+')), ['kill writer', 'restart-warden instance', 'freeze writer']);
+    for (const x of rounds) assert.ok(typeof x.recoveredAt === 'number', `round ${String(x.round)} recovered`);
+    const ops = of('op');
+    for (const router of ['proxy-a', 'proxy-b', 'haproxy-a', 'haproxy-b']) {
+      assert.ok(ops.some((o) => o.router === router && o.outcome === 'ok'), `acknowledged writes through ${router}`);
+      assert.ok(of('routing').some((s) => s.router === router), `a routing timeline for ${router}`);
+    }
+    assert.deepEqual(of('readback').map((x) => x.from), ['node1', 'node2', 'node3']);
+    const verdict = of('verdict')[0]!;
+    assert.equal(verdict.ok, true);
+    // the table: one row per round, each naming its fault
+    const plan = rounds.map((x) => (x.faults as { kind: string }[]).map((f) => f.kind).join('+'));
+    for (const [i, kind] of plan.entries()) assert.match(r.out, new RegExp(`^${i + 1}\\s+${kind.split('+')[0]!}`, 'm'));
+    // nothing left running: the nodes, the instances' proxies and APIs, the HAProxys
+    for (const port of [BASE + 11, BASE + 21, BASE + 31, BASE + 100, BASE + 103, BASE + 110, BASE + 113, BASE + 200, BASE + 210]) assert.ok(await refused(port), `port ${port} still answers`);
+  });
+});
