@@ -46,6 +46,11 @@ export interface CoordinatorOptions {
    * record's writer is routed once eligible here, else none. 0 or absent: no such wait.
    */
   rejoinMs?: number;
+  /**
+   * The rejoin wait ends early, once this long has passed since the store answered again, when no node is
+   * recovering in this instance's view (healthy again but not yet in service): its view has settled. Default 0.
+   */
+  rejoinSettleMs?: number;
 }
 
 export interface CoordinationStatus {
@@ -72,7 +77,7 @@ export class WriterCoordinator {
   /** the writer moved: no writer is routed before `until` */
   private hold: { until: number; from: string[]; to: string[]; epoch: number } | null = null;
   /** the store answered again after a failure: the record's writer is moved nowhere before `until` */
-  private rejoin: { until: number; failedFor: number } | null = null;
+  private rejoin: { until: number; settledAfter: number; failedFor: number } | null = null;
   /** when the store started failing (null: it answers) */
   private failingSince: number | null = null;
 
@@ -175,7 +180,7 @@ export class WriterCoordinator {
       this.o.log.info({ store: this.o.store.kind, failedForMs: failedFor, rejoinMs: rejoin }, rejoin > 0
         ? `coordination store answers again after ${failedFor} ms; moving the record's writer nowhere for ${rejoin} ms (rejoin)`
         : 'coordination store answers again');
-      if (rejoin > 0) this.rejoin = { until: now + rejoin, failedFor };
+      if (rejoin > 0) this.rejoin = { until: now + rejoin, settledAfter: now + Math.min(rejoin, this.o.rejoinSettleMs ?? 0), failedFor };
     }
     this.failing = null;
     this.failingSince = null;
@@ -229,10 +234,20 @@ export class WriterCoordinator {
     return this.handover(await this.settleRecord(result, previous, now, redecide), previous, now);
   }
 
-  /** During a handover (the writer just moved) nothing is routed as writer, and the old writer's connections are severed. */
+  /**
+   * During a handover (the writer just moved) nothing is routed as writer, and the old writer's connections are
+   * severed. No handover when the old writers are outside the Primary component this instance observes, and
+   * that component is fully accounted for (its size equals the configured nodes reporting it): they cannot
+   * commit anything, whoever still routes them.
+   */
   private handover(s: { result: DecideResult; findings: Finding[] }, previous: DecideState | null, now: number): { result: DecideResult; findings: Finding[] } {
     const h = this.hold;
     if (h && now >= h.until) this.hold = null;
+    const p = s.result.desired.primary;
+    if (this.hold && p && p.size === p.nodes.length && this.hold.from.every((w) => !p.nodes.includes(w))) {
+      this.o.log.info({ from: this.hold.from, primary: p.nodes }, `coordination: no handover: the old writer ${this.hold.from.join(', ')} is outside the Primary component [${p.nodes.join(', ')}] and cannot commit`);
+      this.hold = null;
+    }
     if (!this.hold || s.result.desired.writers.length === 0) return s;
     const message = `the writer moved from ${h!.from.join(', ')} to ${h!.to.join(', ') || 'none'} at epoch ${h!.epoch}: routing no writer for ${h!.until - now} ms more, until every instance has dropped the old one (coordination.handoverMs)`;
     const f = coordinationFinding(COORDINATION_HANDOVER, 'warning', 590, message);
@@ -247,7 +262,10 @@ export class WriterCoordinator {
       const k = this.known;
       const want = cur.desired.writers;
       if (k ? sameList(want, k.writers) : want.length === 0) return { result: withEpoch(cur, k?.epoch ?? 0), findings: [] };
-      if (this.rejoin && now >= this.rejoin.until) this.rejoin = null;
+      if (this.rejoin && (now >= this.rejoin.until || (now >= this.rejoin.settledAfter && !recovering(cur)))) {
+        if (now < this.rejoin.until) this.o.log.info({ afterMs: now - this.rejoin.until + (this.o.rejoinMs ?? 0) }, 'coordination: this instance\'s view of the nodes has settled after the store came back; the record\'s writer may move again');
+        this.rejoin = null;
+      }
       if (this.rejoin && k && k.writers.length > 0) return this.rejoining(cur, prev, now, k, this.rejoin);
       const w = await this.o.store.compareAndSet(k?.epoch ?? 0, this.change(now, { writers: [...want], maintenance: this.maintenance() }));
       if (w.error) {
@@ -292,3 +310,6 @@ export class WriterCoordinator {
     return { result: constrainWriters(result, keep, k?.epoch ?? 0, previous, { code: COORDINATION_UNAVAILABLE, message }, now), findings: [f] };
   }
 }
+
+/** a node is healthy again in this instance's view but not yet in service (retryUp, minHoldMs) */
+const recovering = (r: DecideResult): boolean => Object.values(r.next.nodes).some((t) => !t.inService && t.healthyStreak > 0);

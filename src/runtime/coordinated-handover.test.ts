@@ -32,9 +32,12 @@ const router = (): RouterAdapter & { seen: DesiredRouting[] } => {
   };
 };
 
+/** a cannot reach node1, which is still in the Primary component the others report (size 3) */
+const node1Unreachable = (at: number): ClusterObservation => observation(at, [failed(n1, at), seen(n2, at, syncedStatus(n2, { confId: 3, members: [n1, n2, n3] })), seen(n3, at, syncedStatus(n3, { confId: 3, members: [n1, n2, n3] }))]);
+
 function instance(cell: MemoryRecordCell, id: string, clock: { t: number }, observe: () => ClusterObservation, handoverMs?: number, rejoinMs?: number) {
   const store = new MemoryWriterStore('c1', cell);
-  const coordinator = new WriterCoordinator({ store, instanceId: id, leaseMs: 3000, log: quiet(), ...(handoverMs !== undefined && { handoverMs }), ...(rejoinMs !== undefined && { rejoinMs }) });
+  const coordinator = new WriterCoordinator({ store, instanceId: id, leaseMs: 3000, log: quiet(), ...(handoverMs !== undefined && { handoverMs }), ...(rejoinMs !== undefined && { rejoinMs, rejoinSettleMs: 1500 }) });
   const loop = new WardenLoop({ observe: async () => observe(), decideConfig: config, routers: [router()], recorder: new TickRecorder(), intervalMs: INTERVAL, log: quiet(), now: () => clock.t, coordinator });
   return { store, loop, tick: () => loop.tick() };
 }
@@ -46,7 +49,7 @@ describe('coordinated handover and racing operators', () => {
     const cell = new MemoryRecordCell();
     const clock = { t: 1_000_000 };
     let aLosesNode1 = false;
-    const a = instance(cell, 'a', clock, () => (aLosesNode1 ? withoutNode1(clock.t) : healthyCluster(config, clock.t)), 2500);
+    const a = instance(cell, 'a', clock, () => (aLosesNode1 ? node1Unreachable(clock.t) : healthyCluster(config, clock.t)), 2500);
     const b = instance(cell, 'b', clock, () => healthyCluster(config, clock.t), 2500);
     assert.deepEqual((await a.tick()).desired.writers, ['node1']);
     assert.deepEqual((await b.tick()).desired.writers, ['node1']);
@@ -62,6 +65,20 @@ describe('coordinated handover and racing operators', () => {
     clock.t += INTERVAL;
     assert.deepEqual([(await a.tick()).desired.writers, (await b.tick()).desired.writers], [[], []]);
     clock.t += 2 * INTERVAL;
+    assert.deepEqual([(await a.tick()).desired.writers, (await b.tick()).desired.writers], [['node2'], ['node2']]);
+    assert.equal(cell.record?.epoch, 2);
+  });
+
+  it('no handover when the old writer is outside the Primary component the survivors report: it cannot commit', async () => {
+    const cell = new MemoryRecordCell();
+    const clock = { t: 1_000_000 };
+    let gone = false;
+    const a = instance(cell, 'a', clock, () => (gone ? withoutNode1(clock.t) : healthyCluster(config, clock.t)), 2500);
+    const b = instance(cell, 'b', clock, () => (gone ? withoutNode1(clock.t) : healthyCluster(config, clock.t)), 2500);
+    await a.tick();
+    await b.tick();
+    gone = true;
+    clock.t += INTERVAL;
     assert.deepEqual([(await a.tick()).desired.writers, (await b.tick()).desired.writers], [['node2'], ['node2']]);
     assert.equal(cell.record?.epoch, 2);
   });

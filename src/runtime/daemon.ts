@@ -8,7 +8,7 @@ import { hostgroups } from '../apply/proxysql/servers.js';
 import { HaproxyAdapter } from '../apply/haproxy/adapter.js';
 import { parseSocketAddress } from '../apply/haproxy/runtime-client.js';
 import { decideConfigOf } from '../config/decide-config-of.js';
-import { handoverMsOf, leaseMsOf, rejoinMsOf } from '../config/sections/coordination.js';
+import { handoverMsOf, leaseMsOf, rejoinMsOf, rejoinSettleMsOf } from '../config/sections/coordination.js';
 import { WriterCoordinator } from '../coordinate/writer-coordinator.js';
 import type { WriterStore } from '../coordinate/writer-store.js';
 import type { ReportSource } from '../model/tick.js';
@@ -164,7 +164,8 @@ export class Daemon {
     const handoverMs = handoverMsOf(c, config.run.intervalMs, config.probe.timeoutMs);
     const rejoinMs = rejoinMsOf(c, config.routing, config.run.intervalMs, config.probe.timeoutMs);
     log.info({ store: store.kind, ...(c.store === 'etcd' ? { endpoints: c.endpoints, prefix: c.prefix } : { schema: c.schema }), instanceId, leaseMs, handoverMs, rejoinMs }, 'coordination: routing the writer of the shared record');
-    return new WriterCoordinator({ store, instanceId, leaseMs, handoverMs, rejoinMs, log });
+    const rejoinSettleMs = rejoinSettleMsOf(config.run.intervalMs, config.probe.timeoutMs);
+    return new WriterCoordinator({ store, instanceId, leaseMs, handoverMs, rejoinMs, rejoinSettleMs, log });
   }
 
   /** [orchestrator]: the long-lived Orchestrator source; a change of leader or of its problems is logged once */

@@ -88,6 +88,9 @@ export const leaseMsOf = (c: Pick<CoordinationSection, 'leaseMs'>, intervalMs: n
 export const handoverMsOf = (c: Pick<CoordinationSection, 'handoverMs' | 'leaseMs' | 'timeoutMs'>, intervalMs: number, probeTimeoutMs: number): number =>
   c.handoverMs ?? leaseMsOf(c, intervalMs) + 2 * intervalMs + probeTimeoutMs + c.timeoutMs;
 
+/** After the store is back, the rejoin wait may end this early, when no node is recovering: one probe round and two ticks. */
+export const rejoinSettleMsOf = (intervalMs: number, probeTimeoutMs: number): number => 2 * intervalMs + probeTimeoutMs;
+
 /** The rejoin time in force: the configured one, or what the node hysteresis needs to see a reachable node in service again. */
 export const rejoinMsOf = (c: Pick<CoordinationSection, 'rejoinMs'>, routing: { retryUp: number; minHoldMs: number }, intervalMs: number, probeTimeoutMs: number): number =>
   c.rejoinMs ?? Math.max(routing.retryUp * intervalMs, routing.minHoldMs) + 2 * intervalMs + probeTimeoutMs;
