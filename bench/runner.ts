@@ -37,6 +37,11 @@ export interface Scenario<R = unknown> {
   run(ctx: BenchContext): Promise<R>;
   /** the printed tables */
   report(result: R, ctx: BenchContext): string;
+  /**
+   * brings up what it needs itself (a sandbox of its own): runs after the shared environment is stopped, and
+   * the environment is not started at all when only such scenarios are selected
+   */
+  standalone?: boolean;
 }
 
 interface ScenarioRecord {
@@ -110,9 +115,12 @@ export async function runBench(all: AnyScenario[], options: BenchOptions): Promi
   try {
     machine = await env.describeMachine();
     log(`machine: ${String(machine.cpus)} cpus, load ${JSON.stringify(machine.loadavg)}, ${String(machine.haproxy)}, ${String(machine.mariadb)}; work folder ${workDir}`);
-    await env.start();
-    for (const s of selected) {
+    const ordered = [...selected.filter((s) => !s.standalone), ...selected.filter((s) => s.standalone)];
+    if (ordered.some((s) => !s.standalone)) await env.start();
+    for (const s of ordered) {
       if (abort.signal.aborted) break;
+      // a standalone scenario runs on its own sandbox: the shared one is stopped first (two would not fit two cores)
+      if (s.standalone) await env.stop();
       const at = clock();
       log(`== ${s.name}: ${s.title}`);
       const record: ScenarioRecord = { name: s.name, title: s.title, startedAt: new Date().toISOString(), durationMs: 0, ok: false };

@@ -4,10 +4,12 @@
 // injected, held, healed, and the campaign waits until every router writes again. At the end every node is read
 // back and the history checker (src/check) judges the whole history: no two nodes took writes at once, no
 // acknowledged write is missing, nothing landed on a node its router had already demoted.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
+import { parse, stringify } from 'smol-toml';
 import type { Operation, ReadBack } from '../check/history.js';
 import type { RoutingSpan, Verdict } from '../check/history-checker.js';
 import { checkHistory } from '../check/history-checker.js';
@@ -50,6 +52,12 @@ export interface CampaignOptions {
   keep: boolean;
   /** the history as JSON lines (default: <dir>/history.jsonl, kept) */
   historyFile: string;
+  /**
+   * also write through two HAProxys that run without galera-warden (seed 004's peers + stick-table recipe,
+   * servers checked against each node's `galera-warden healthcheck`), judged apart: the baseline under the same
+   * faults (loopback sandboxes only). Their ports: basePort+300+i (health checks), basePort+400+10k (HAProxys).
+   */
+  baseline?: boolean;
   log: (line: string) => void;
 }
 
@@ -59,6 +67,8 @@ export interface CampaignResult {
   rounds: RoundRecord[];
   summaries: RoundSummary[];
   kinds: ReturnType<typeof byKind>;
+  /** the baseline routers' own verdict and tables (with `baseline`) */
+  baseline: { verdict: Verdict; summaries: RoundSummary[]; kinds: ReturnType<typeof byKind> } | null;
   /** why the campaign stopped early (a round that did not recover, a process that would not start) */
   aborted: string | null;
   epochs: { first: number; last: number };
@@ -102,6 +112,8 @@ export class ChaosCampaign {
   private readonly instances: Instance[] = [];
   private client: WriteClient | undefined;
   private poller: NodeJS.Timeout | undefined;
+  private readonly baselineRouters: { name: string; port: number; haproxy: HaproxyProcess }[] = [];
+  private readonly healthchecks: ChildProcess[] = [];
   private closed = false;
 
   constructor(private readonly o: CampaignOptions) {}
@@ -231,9 +243,39 @@ ${haproxy}`));
     const w = await until('writer routed by every instance', 120_000, () => this.writer(), 300);
     o.log(`instances ${this.instances.map((i) => `warden-${i.name} (proxy ${i.proxy}${i.haproxy ? `, haproxy ${i.haproxyPort}` : ''}, api ${i.api})`).join(', ')} route ${w}`);
     this.poller = setInterval(() => void this.poll(), 500);
-    const routers = this.instances.flatMap((i) => this.o.routers.map((r) => ({ name: `${r}-${i.name}`, host: '127.0.0.1', port: r === 'proxy' ? i.proxy : i.haproxyPort })));
+    if (o.baseline) await this.startBaseline();
+    const routers = [
+      ...this.instances.flatMap((i) => this.o.routers.map((r) => ({ name: `${r}-${i.name}`, host: '127.0.0.1', port: r === 'proxy' ? i.proxy : i.haproxyPort }))),
+      ...this.baselineRouters.map((b) => ({ name: b.name, host: '127.0.0.1', port: b.port })),
+    ];
     this.client = new WriteClient({ routers, clientsPerRouter: 2, user: 'app', password: sb.password('app'), table: TABLE, everyMs: 40, connectTimeoutMs: 2000, writeTimeoutMs: 3000, runId: `chaos_${o.seed}` });
     this.client.start();
+  }
+
+  /** seed 004's recipe: node health checks, two HAProxys sharing a stick table through peers */
+  private async startBaseline(): Promise<void> {
+    const { o } = this;
+    const sb = this.sb!;
+    const base = parse(fs.readFileSync(sb.configPath, 'utf8')) as { nodes: { name: string; healthPort?: number }[] };
+    for (const [k, n] of sb.layout.nodes.entries()) {
+      const port = o.basePort + 300 + k;
+      const child = spawn(process.execPath, [CLI, 'healthcheck', '--config', sb.configPath, '--node', n.name, '--listen', `127.0.0.1:${port}`], { stdio: 'ignore' });
+      this.healthchecks.push(child);
+      process.once('exit', () => child.exitCode === null && child.kill('SIGKILL'));
+      base.nodes.find((x) => x.name === n.name)!.healthPort = port;
+      await until(`answer of the health check of ${n.name} on 127.0.0.1:${port}`, 30_000, async () => ((await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) })).status > 0 ? true : undefined), 250);
+    }
+    const names = ['peers-1', 'peers-2'];
+    const port = (k: number) => o.basePort + 400 + 10 * k;
+    const peerArgs = names.map((n, k) => `--peer=${n}=127.0.0.1:${port(k) + 2}`);
+    for (const [k, name] of names.entries()) {
+      const socket = path.join(o.dir, `${name}.sock`);
+      const cfg = path.join(o.dir, `${name}.toml`);
+      fs.writeFileSync(cfg, mergeConfig(stringify(base), `[haproxy]\nsocket = "${socket}"\nbind = "127.0.0.1"\nwriterPort = ${port(k)}\nreaderPort = ${port(k) + 1}\nreaderEnabled = false\ncheckInterMs = 1000\n`));
+      const text = execFileSync(process.execPath, [CLI, 'haproxy', 'config', '--config', cfg, '--peers', ...peerArgs], { encoding: 'utf8' });
+      this.baselineRouters.push({ name, port: port(k), haproxy: await startHaproxy(() => text, { socket, args: ['-L', name] }) });
+    }
+    o.log(`baseline: ${names.join(', ')} (HAProxy alone, seed 004's peers + stick table, checking each node's healthcheck) on ${names.map((_, k) => port(k)).join(', ')}`);
   }
 
   /** every node Synced; every router's last 3 writes after `since` on one node, for settleMs */
@@ -262,7 +304,8 @@ ${haproxy}`));
       const ops = this.client!.since(since);
       const last = this.routerNames().map((r) => ops.filter((x) => x.router === r && x.outcome === 'ok').slice(-3));
       const nodes = new Set(last.flat().map((x) => x.node!));
-      if (last.every((l) => l.length === 3) && nodes.size === 1) {
+      const baselineWrites = this.baselineRouters.every((b) => ops.filter((x) => x.router === b.name && x.outcome === 'ok').length >= 3);
+      if (last.every((l) => l.length === 3) && nodes.size === 1 && baselineWrites) {
         const at = Math.min(...last.map((l) => l[0]!.completeAt));
         return { at, writer: [...nodes][0]! };
       }
@@ -312,6 +355,8 @@ ${haproxy}`));
     let lastEpoch = 0;
     let ops: Operation[] = [];
     let verdict: Verdict | null = null;
+    let wardenOps: Operation[] = [];
+    let baseline: CampaignResult['baseline'] = null;
     try {
       await this.setUp();
       first = await this.epoch();
@@ -352,34 +397,54 @@ ${haproxy}`));
         this.saveLogs(i);
       }
       if (this.sb && ops.length > 0) {
-        lastEpoch = await this.epoch();
+        lastEpoch = await this.epoch().catch((err: Error) => {
+          throw new Error(`reading the record's epoch: ${err.message}`);
+        });
         const readBack = await this.readBack();
-        verdict = checkHistory(ops, readBack, { maxWriterChanges: lastEpoch - first, routings: this.routings() });
-        this.writeHistory(ops, rounds, readBack, verdict);
+        const isBaseline = new Set(this.baselineRouters.map((b) => b.name));
+        wardenOps = ops.filter((x) => !isBaseline.has(x.router));
+        verdict = checkHistory(wardenOps, readBack, { maxWriterChanges: lastEpoch - first, routings: this.routings() });
+        if (isBaseline.size > 0) {
+          const bOps = ops.filter((x) => isBaseline.has(x.router));
+          const v = checkHistory(bOps, readBack);
+          const summaries = summarizeRounds(rounds, bOps, v);
+          baseline = { verdict: v, summaries, kinds: byKind(rounds, summaries) };
+        }
+        this.writeHistory(ops, rounds, readBack, verdict, baseline?.verdict);
       }
     } catch (err) {
       aborted ??= `the campaign could not be judged: ${(err as Error).message}`;
       o.log(aborted);
     }
-    const summaries = verdict ? summarizeRounds(rounds, ops, verdict) : [];
-    return { ok: aborted === null && verdict !== null && verdict.ok, verdict, rounds, summaries, kinds: byKind(rounds, summaries), aborted, epochs: { first, last: lastEpoch } };
+    const summaries = verdict ? summarizeRounds(rounds, wardenOps, verdict) : [];
+    return { ok: aborted === null && verdict !== null && verdict.ok, verdict, rounds, summaries, kinds: verdict ? byKind(rounds, summaries) : [], baseline, aborted, epochs: { first, last: lastEpoch } };
   }
 
   private async readBack(): Promise<ReadBack[]> {
     const sb = this.sb!;
     const out: ReadBack[] = [];
     for (const n of sb.layout.nodes) {
-      const c = await mysql.createConnection({ host: n.host, port: n.sqlPort, user: 'app', password: sb.password('app'), connectTimeout: 5000 });
-      try {
-        out.push(await readBackRows(c, TABLE, n.name, `chaos_${this.o.seed}`));
-      } finally {
-        c.destroy();
+      // a causal read (wsrep_sync_wait) that times out answers "Lock wait timeout": the node is still applying
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const c = await mysql.createConnection({ host: n.host, port: n.sqlPort, user: 'app', password: sb.password('app'), connectTimeout: 5000 });
+          try {
+            out.push(await readBackRows(c, TABLE, n.name, `chaos_${this.o.seed}`));
+          } finally {
+            c.destroy();
+          }
+          break;
+        } catch (err) {
+          if (attempt >= 4) throw new Error(`the read-back of ${n.name} (${n.host}:${n.sqlPort}) failed ${attempt} times: ${(err as Error).message}`);
+          this.o.log(`  read-back of ${n.name} failed (${(err as Error).message}); trying again`);
+          await sleep(3000);
+        }
       }
     }
     return out;
   }
 
-  private writeHistory(ops: readonly Operation[], rounds: readonly RoundRecord[], readBack: readonly ReadBack[], verdict: Verdict): void {
+  private writeHistory(ops: readonly Operation[], rounds: readonly RoundRecord[], readBack: readonly ReadBack[], verdict: Verdict, baseline?: Verdict): void {
     const { o } = this;
     const lines = [
       { type: 'campaign', seed: o.seed, rounds: o.rounds, faults: o.kinds, double: o.double, routers: o.routers, instances: o.instances, durationMs: o.durationMs },
@@ -388,6 +453,7 @@ ${haproxy}`));
       ...Object.entries(this.routings()).flatMap(([router, spans]) => spans.map((s) => ({ type: 'routing', router, ...s }))),
       ...readBack.map((rb) => ({ type: 'readback', from: rb.from, rows: rb.rows.length })),
       { type: 'verdict', ok: verdict.ok, counts: verdict.counts, violations: verdict.violations, totals: verdict.totals, longestGap: verdict.longestGap },
+      ...(baseline ? [{ type: 'baseline-verdict', routers: this.baselineRouters.map((b) => b.name), ok: baseline.ok, counts: baseline.counts, violations: baseline.violations, totals: baseline.totals, longestGap: baseline.longestGap }] : []),
     ];
     fs.mkdirSync(path.dirname(o.historyFile), { recursive: true });
     fs.writeFileSync(o.historyFile, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
@@ -401,6 +467,8 @@ ${haproxy}`));
     await this.client?.stop().catch(() => undefined);
     for (const i of this.instances) await i.warden?.stop('SIGKILL').catch(() => undefined);
     for (const i of this.instances) await i.haproxy?.stop().catch(() => undefined);
+    for (const b of this.baselineRouters) await b.haproxy.stop().catch(() => undefined);
+    for (const h of this.healthchecks) if (h.exitCode === null && h.pid) h.kill('SIGKILL');
     if (this.sb) await this.sb.down().catch(() => undefined);
     if (!this.o.keep) {
       for (const e of fs.existsSync(this.o.dir) ? fs.readdirSync(this.o.dir) : []) {

@@ -31,13 +31,13 @@ export interface HaproxyProcess {
  * `config(socket)` returns the haproxy.cfg text for the admin socket path it is given (`o.socket`, or one in
  * the temporary folder).
  */
-export async function startHaproxy(config: (socket: string) => string, o: { socket?: string; deadlineMs?: number } = {}): Promise<HaproxyProcess> {
+export async function startHaproxy(config: (socket: string) => string, o: { socket?: string; deadlineMs?: number; args?: string[] } = {}): Promise<HaproxyProcess> {
   const deadlineMs = o.deadlineMs ?? 20_000;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-haproxy-'));
   const socket = o.socket ?? path.join(dir, 'admin.sock');
   const configFile = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(configFile, config(socket));
-  const child = spawn(HAPROXY_BIN, ['-f', configFile, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(HAPROXY_BIN, ['-f', configFile, '-db', ...(o.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const output: string[] = [];
   child.stdout.on('data', (d: Buffer) => output.push(String(d)));

@@ -22,6 +22,7 @@ interface ChaosFlags {
   dir?: string;
   keep?: boolean;
   history?: string;
+  baseline?: boolean;
 }
 
 /** "8s", "500ms", "2m", or plain milliseconds */
@@ -56,6 +57,7 @@ export function registerChaos(program: Command): void {
     .option('--dir <dir>', 'the campaign\'s folder (default: a new one under the temporary folder)')
     .option('--keep', 'keep the sandbox folder, configs and logs afterwards')
     .option('--history <file>', 'the history as JSON lines (default <dir>/history.jsonl)')
+    .option('--baseline', 'also write through two HAProxys without galera-warden (seed 004\'s peers + stick-table recipe), judged apart: what HAProxy alone does under the same faults (loopback only)')
     .action(async (f: ChaosFlags) => {
       const { DEFAULT_FAULTS, FAULT_KINDS, parseFaults } = await import('../chaos/plan.js');
       const { haproxyMissing } = await import('../chaos/haproxy-process.js');
@@ -74,6 +76,7 @@ export function registerChaos(program: Command): void {
       if (bad.length > 0 || routers.length === 0) throw new UsageError(`--routers: expected proxy and/or haproxy, got "${f.routers}"`);
       const missing = routers.includes('haproxy') ? haproxyMissing() : undefined;
       if (missing) throw new UsageError(`--routers haproxy: ${missing}; or run with --routers proxy`);
+      if (f.baseline && netns) throw new UsageError('--baseline: the baseline HAProxys check node health ports on loopback; run it without --netns');
       const dir = path.resolve(f.dir ?? path.join(os.tmpdir(), `galera-warden-chaos-${process.pid}`));
       const o = {
         rounds, seed, kinds: faults.kinds, double: faults.double, routers: routers as ('proxy' | 'haproxy')[],
@@ -82,6 +85,7 @@ export function registerChaos(program: Command): void {
         basePort: int('--base-port', f.basePort, 1024, 65_000 - 300), netns, subnet: int('--subnet', f.subnet, 1, 254),
         dir, keep: f.keep === true, historyFile: path.resolve(f.history ?? path.join(dir, 'history.jsonl')),
         log: (line: string) => process.stdout.write(`${line}\n`),
+        baseline: f.baseline === true,
       };
       const { ChaosCampaign } = await import('../chaos/campaign.js');
       const { describeVerdict } = await import('../check/history-checker.js');
@@ -104,6 +108,10 @@ export function registerChaos(program: Command): void {
       }
       if (r.summaries.length > 0) o.log(`\n${roundsTable(r.summaries)}\n\n${kindsTable(r.kinds)}`);
       if (r.verdict) o.log(`\n${describeVerdict(r.verdict)}`);
+      if (r.baseline) {
+        const b = r.baseline;
+        o.log(`\nbaseline (HAProxy alone, seed 004's peers recipe; judged apart, not part of the verdict):\n${roundsTable(b.summaries)}\n\n${kindsTable(b.kinds)}\n\n${describeVerdict(b.verdict).split('\n').slice(0, 12).join('\n')}`);
+      }
       o.log(`record epochs ${r.epochs.first} -> ${r.epochs.last}; history: ${o.historyFile}`);
       o.log(r.ok ? `VERDICT: PASS (seed ${seed})` : `VERDICT: FAIL (seed ${seed}): ${r.aborted ?? 'the history violates the promise (see above)'}`);
       process.exitCode = r.ok ? 0 : 1;
