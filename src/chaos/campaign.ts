@@ -23,6 +23,8 @@ import type { FaultKind, PlannedFault } from './plan.js';
 import { planRounds } from './plan.js';
 import type { InjectedFault, RoundRecord, RoundSummary } from './summary.js';
 import { byKind, summarizeRounds } from './summary.js';
+import type { TcpRelay } from './tcp-relay.js';
+import { startRelay } from './tcp-relay.js';
 import type { WardenProcess } from './warden-process.js';
 import { CLI, startWarden } from './warden-process.js';
 
@@ -101,6 +103,8 @@ interface Instance {
   config: string;
   warden?: WardenProcess;
   haproxy?: HaproxyProcess;
+  /** with the cut-warden fault: the relays through which this instance (only) reaches each node */
+  relays: TcpRelay[];
   /** decisions by incarnation (pid) and seq */
   decisions: Map<string, { at: number; durationMs: number; writers: string[]; failed: string[] }>;
 }
@@ -197,7 +201,14 @@ export class ChaosCampaign {
     for (let k = 0; k < o.instances; k++) {
       const name = letter(k);
       const proxy = o.basePort + 100 + 10 * k;
-      const i: Instance = { name, api: proxy + 3, proxy, haproxyPort: o.basePort + 200 + 10 * k, config: path.join(o.dir, `warden-${name}.toml`), decisions: new Map() };
+      const i: Instance = { name, api: proxy + 3, proxy, haproxyPort: o.basePort + 200 + 10 * k, config: path.join(o.dir, `warden-${name}.toml`), decisions: new Map(), relays: [] };
+      // cut-warden: the instance reaches every node through relays of its own (basePort+450+10k+i); its HAProxy
+      // reaches them directly, so that only the instance is cut off
+      let nodes = '';
+      if (o.kinds.includes('cut-warden')) {
+        for (const n of sb.layout.nodes) i.relays.push(await startRelay(o.basePort + 450 + 10 * k + n.index, { host: n.host, port: n.sqlPort }));
+        nodes = sb.layout.nodes.map((n, j) => `[[nodes]]\nname = "${n.name}"\nhost = "127.0.0.1"\nport = ${i.relays[j]!.port}\nweight = ${1000 - j}\n`).join('\n');
+      }
       const socket = path.join(o.dir, `haproxy-${name}.sock`);
       const haproxy = o.routers.includes('haproxy') ? `\n[haproxy]\nsocket = "${socket}"\nbind = "127.0.0.1"\nwriterPort = ${i.haproxyPort}\nreaderPort = ${i.haproxyPort + 1}\ncheckInterMs = 1000\n` : '';
       fs.writeFileSync(i.config, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), `
@@ -232,9 +243,12 @@ drainMs = 500
 [api]
 host = "127.0.0.1"
 port = ${i.api}
-${haproxy}`));
+${haproxy}
+${nodes}`));
       if (haproxy) {
-        const text = execFileSync(process.execPath, [CLI, 'haproxy', 'config', '--config', i.config], { encoding: 'utf8' });
+        const direct = path.join(o.dir, `haproxy-${name}.toml`);
+        fs.writeFileSync(direct, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), haproxy));
+        const text = execFileSync(process.execPath, [CLI, 'haproxy', 'config', '--config', direct], { encoding: 'utf8' });
         i.haproxy = await startHaproxy(() => text, { socket });
       }
       this.instances.push(i);
@@ -320,11 +334,32 @@ ${haproxy}`));
       await i.warden?.stop('SIGKILL');
       return { fault: { kind: f.kind, target: `warden-${i.name}`, role: 'instance' }, heal: async () => this.startInstance(i) };
     }
+    if (f.kind === 'cut-warden') {
+      const i = this.instances[f.index % this.instances.length]!;
+      for (const r of i.relays) await r.sever();
+      return {
+        fault: { kind: f.kind, target: `warden-${i.name}`, role: 'instance' },
+        heal: async () => {
+          for (const r of i.relays) await r.restore();
+        },
+      };
+    }
     const nodes = sb.layout.nodes;
     const others = nodes.filter((n) => n.name !== writer);
     const node = f.aim === 'writer' ? nodes.find((n) => n.name === writer) ?? nodes[0]! : others[f.index % others.length]!;
     const fault: InjectedFault = { kind: f.kind, target: node.name, role: node.name === writer ? 'writer' : 'other' };
-    const set = async (sql: string) => void (await sb.sql(node.index, sql));
+    // a node that just rejoined may refuse a desync for a moment (ERROR 1396): tried for up to 10 s
+    const set = async (sql: string) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sb.sql(node.index, sql);
+          return;
+        } catch (err) {
+          if (attempt >= 10) throw new Error(`${node.name}: ${sql}: ${(err as Error).message.split('\n').filter((l) => /ERROR/.test(l)).join(' ') || (err as Error).message}`);
+          await sleep(1000);
+        }
+      }
+    };
     switch (f.kind) {
       case 'kill':
         sb.kill(node.index);
@@ -368,7 +403,15 @@ ${haproxy}`));
         const writerBefore = (await this.writer()) ?? null;
         const injectedAt = Date.now();
         const injected: { fault: InjectedFault; heal: () => Promise<void> }[] = [];
-        for (const f of planned.faults) injected.push(await this.inject(f, writerBefore ?? ''));
+        for (const f of planned.faults) {
+          try {
+            injected.push(await this.inject(f, writerBefore ?? ''));
+          } catch (err) {
+            // a fault the cluster would not take is skipped (and said), not the end of the campaign
+            o.log(`round ${planned.round}: could not inject ${f.kind} (${(err as Error).message}); skipped`);
+            injected.push({ fault: { kind: `${f.kind} (not injected)`, target: '-', role: 'instance' }, heal: async () => undefined });
+          }
+        }
         o.log(`round ${planned.round}: ${injected.map((x) => `${x.fault.kind} ${x.fault.target}`).join(' + ')} for ${o.durationMs} ms`);
         await sleep(o.durationMs);
         for (const x of injected) await x.heal();
@@ -468,6 +511,7 @@ ${haproxy}`));
     for (const i of this.instances) await i.warden?.stop('SIGKILL').catch(() => undefined);
     for (const i of this.instances) await i.haproxy?.stop().catch(() => undefined);
     for (const b of this.baselineRouters) await b.haproxy.stop().catch(() => undefined);
+    for (const i of this.instances) for (const r of i.relays) await r.close().catch(() => undefined);
     for (const h of this.healthchecks) if (h.exitCode === null && h.pid) h.kill('SIGKILL');
     if (this.sb) await this.sb.down().catch(() => undefined);
     if (!this.o.keep) {

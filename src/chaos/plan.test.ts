@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { DEFAULT_FAULTS, FAULT_KINDS, parseFaults, planRounds, SOFT_FAULTS } from './plan.js';
+import { DEFAULT_FAULTS, FAULT_KINDS, INSTANCE_FAULTS, parseFaults, planRounds, SOFT_FAULTS } from './plan.js';
 import { seeded } from './random.js';
 
 describe('chaos plan', () => {
@@ -21,7 +21,7 @@ describe('chaos plan', () => {
           assert.notEqual(r.faults[0]!.aim, r.faults[1]!.aim);
           assert.ok(SOFT_FAULTS.includes(r.faults[1]!.kind));
         }
-        for (const f of r.faults) assert.equal(f.aim === 'instance', f.kind === 'restart-warden');
+        for (const f of r.faults) assert.equal(f.aim === 'instance', INSTANCE_FAULTS.includes(f.kind));
       }
     }));
   });

@@ -7,14 +7,17 @@ import { seeded } from './random.js';
  * kill: SIGKILL a node, start it again after the fault's duration. freeze: SIGSTOP, then SIGCONT. desync:
  * wsrep_desync=ON, then OFF. reject-queries: wsrep_reject_queries=ALL, then NONE. read-only: read_only=ON,
  * then OFF. isolate: cut the node off the network (network-namespace sandboxes only), then heal.
- * restart-warden: SIGKILL a galera-warden instance, start it again after the duration.
+ * restart-warden: SIGKILL a galera-warden instance, start it again after the duration. cut-warden: cut an
+ * instance off from every node, which is also its store (its HAProxy still reaches them), then reconnect it.
  */
-export const FAULT_KINDS = ['kill', 'freeze', 'desync', 'reject-queries', 'read-only', 'isolate', 'restart-warden'] as const;
+export const FAULT_KINDS = ['kill', 'freeze', 'desync', 'reject-queries', 'read-only', 'isolate', 'restart-warden', 'cut-warden'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 /** the kinds used when none are asked for: every kind a loopback sandbox can do */
 export const DEFAULT_FAULTS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== 'isolate');
 /** faults that keep the node in the group: a second fault is one of these (two nodes gone of three is no quorum) */
-export const SOFT_FAULTS: readonly FaultKind[] = ['desync', 'reject-queries', 'read-only', 'restart-warden'];
+export const SOFT_FAULTS: readonly FaultKind[] = ['desync', 'reject-queries', 'read-only', 'restart-warden', 'cut-warden'];
+/** faults aimed at a galera-warden instance, not at a node */
+export const INSTANCE_FAULTS: readonly FaultKind[] = ['restart-warden', 'cut-warden'];
 /** the pseudo-kind "double": two faults of the list at once, on different targets */
 export const DOUBLE = 'double';
 
@@ -22,7 +25,7 @@ export interface PlannedFault {
   kind: FaultKind;
   /**
    * node faults: 'writer' (the node taking writes when the round starts) or 'other' (one of the rest, the
-   * n-th by `index`); restart-warden: the instance, by `index`
+   * n-th by `index`); instance faults: the instance, by `index`
    */
   aim: 'writer' | 'other' | 'instance';
   index: number;
@@ -45,7 +48,7 @@ export function parseFaults(list: string, allowed: readonly string[] = FAULT_KIN
 
 function one(r: ReturnType<typeof seeded>, kinds: readonly FaultKind[]): PlannedFault {
   const kind = r.pick(kinds);
-  if (kind === 'restart-warden') return { kind, aim: 'instance', index: r.below(1 << 16) };
+  if (INSTANCE_FAULTS.includes(kind)) return { kind, aim: 'instance', index: r.below(1 << 16) };
   // two thirds of the node faults hit the writer: that is where fail-over happens
   return { kind, aim: r.below(3) < 2 ? 'writer' : 'other', index: r.below(1 << 16) };
 }

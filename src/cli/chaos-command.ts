@@ -45,7 +45,7 @@ export function registerChaos(program: Command): void {
     .description('run a fault campaign on a sandbox of its own: galera-warden instances with the shared writer record, their HAProxys, writes through every router; exit 1 on split-brain writes or a lost write')
     .option('--rounds <n>', 'rounds of faults', '5')
     .option('--seed <n>', 'seed of the fault plan (default: random, printed); the same seed replays the same plan')
-    .option('--faults <list>', 'fault kinds, comma separated: kill, freeze, desync, reject-queries, read-only, isolate (needs --netns), restart-warden, double (two at once); default every kind but isolate (with --netns: every kind)')
+    .option('--faults <list>', 'fault kinds, comma separated: kill, freeze, desync, reject-queries, read-only, isolate (needs --netns), restart-warden, cut-warden (an instance cut off from every node and so from the store), double (two at once); default every kind but isolate (with --netns: every kind)')
     .option('--routers <list>', 'routers written through: proxy (each instance\'s built-in proxy), haproxy (the HAProxy each instance drives)', 'proxy,haproxy')
     .option('--instances <n>', 'galera-warden instances sharing the writer record', '2')
     .option('--duration <d>', 'how long each fault is held', '6s')

@@ -67,7 +67,8 @@ describe('galera-warden status', () => {
     const { out, io } = capture({ stop: stop.signal, isTTY: true });
     const file = await cluster();
     const running = runStatus({ config: file, watch: '50' }, io);
-    await new Promise((r) => setTimeout(r, 300));
+    // until two redraws came (a busy machine may take seconds), then stop
+    for (const until = Date.now() + 30_000; out.length < 2 && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
     stop.abort();
     await running;
     assert.ok(out.length >= 2, `${out.length} redraws`);
