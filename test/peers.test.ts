@@ -169,8 +169,18 @@ writerPort = ${HAPROXY[n]}
 readerPort = ${HAPROXY[n] + 1}
 checkInterMs = 1000
 `;
-        // HAProxy's own config reaches the nodes directly, whatever its warden goes through
-        const gen = writeConfig(sb.configPath, haproxy, path.join(sb.dir, `haproxy-gen-${n}.toml`));
+        const proxy = `
+[proxy]
+host = "127.0.0.1"
+writerPort = ${w}
+readerPort = ${w + 1}
+healthPort = ${w + 2}
+waitForBackendMs = 3000
+drainMs = 500
+`;
+        // HAProxy's own config reaches the nodes directly, whatever its warden goes through; its writer backend
+        // checks the warden's health port ([proxy]: the dead-man switch)
+        const gen = writeConfig(sb.configPath, `${haproxy}${proxy}`, path.join(sb.dir, `haproxy-gen-${n}.toml`));
         const text = execFileSync(process.execPath, [CLI, 'haproxy', 'config', '--config', gen], { encoding: 'utf8' });
         haproxys[n] = await startHaproxy(() => text, { socket: socket(n) });
         const nodes = n === 'b'
@@ -193,14 +203,7 @@ stateFile = "${stateFile(n)}"
 [coordination]
 ${store.coordinationToml(n, via(n))}
 
-[proxy]
-host = "127.0.0.1"
-writerPort = ${w}
-readerPort = ${w + 1}
-healthPort = ${w + 2}
-waitForBackendMs = 3000
-drainMs = 500
-
+${proxy}
 [api]
 host = "127.0.0.1"
 port = ${w + 3}

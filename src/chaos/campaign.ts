@@ -211,7 +211,7 @@ export class ChaosCampaign {
       }
       const socket = path.join(o.dir, `haproxy-${name}.sock`);
       const haproxy = o.routers.includes('haproxy') ? `\n[haproxy]\nsocket = "${socket}"\nbind = "127.0.0.1"\nwriterPort = ${i.haproxyPort}\nreaderPort = ${i.haproxyPort + 1}\ncheckInterMs = 1000\n` : '';
-      fs.writeFileSync(i.config, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), `
+      const extra = `
 [routing]
 retryUp = 2
 retryDown = 2
@@ -243,11 +243,13 @@ drainMs = 500
 [api]
 host = "127.0.0.1"
 port = ${i.api}
-${haproxy}
-${nodes}`));
+${haproxy}`;
+      const base = fs.readFileSync(sb.configPath, 'utf8');
+      fs.writeFileSync(i.config, mergeConfig(base, `${extra}\n${nodes}`));
       if (haproxy) {
+        // the HAProxy reaches the nodes directly (not through the instance's relays) and checks the instance's health port
         const direct = path.join(o.dir, `haproxy-${name}.toml`);
-        fs.writeFileSync(direct, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), haproxy));
+        fs.writeFileSync(direct, mergeConfig(base, extra));
         const text = execFileSync(process.execPath, [CLI, 'haproxy', 'config', '--config', direct], { encoding: 'utf8' });
         i.haproxy = await startHaproxy(() => text, { socket });
       }

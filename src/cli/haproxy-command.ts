@@ -25,7 +25,10 @@ export function registerHaproxy(program: Command): void {
       const { haproxySection } = await import('../config/sections/haproxy.js');
       const { driveConfig, standaloneConfig } = await import('../apply/haproxy/config-file.js');
       const c = await loadConfig(o.config);
-      const input = { cluster: c.cluster.name, nodes: c.nodes, haproxy: c.haproxy ?? haproxySection.parse({}) };
+      const hx = c.haproxy ?? haproxySection.parse({});
+      const p = c.proxy;
+      const wardenHealth = hx.wardenCheck && p.enabled ? { host: p.host === '0.0.0.0' || p.host === '::' ? '127.0.0.1' : p.host, port: p.healthPort } : undefined;
+      const input = { cluster: c.cluster.name, nodes: c.nodes, haproxy: hx, ...(wardenHealth && { wardenHealth }) };
       if (!o.peers && o.peer.length > 0) throw new UsageError('--peer needs --peers');
       let writerCheck: { host: string; port: number } | undefined;
       if (o.writerCheck !== undefined) {

@@ -113,7 +113,9 @@ export class Daemon {
         backends: { writer: hx.writerBackend, ...(hx.readerEnabled ? { reader: hx.readerBackend } : {}) },
         timeoutMs: hx.timeoutMs,
         signalPollMs: hx.signalPollMs,
+        forceWriterHealth: hx.wardenCheck && config.proxy.enabled,
       });
+      if (hx.wardenCheck && !config.proxy.enabled) log.warn({}, '[haproxy] wardenCheck needs the health port of [proxy], which is disabled: if this instance dies, its HAProxy keeps routing the last writer it was given');
       routers.push(this.haproxy);
     }
     const fencing = config.fencing;
@@ -161,7 +163,7 @@ export class Daemon {
     this.store = store;
     const instanceId = instanceIdOf(config);
     const leaseMs = leaseMsOf(c, config.run.intervalMs);
-    const handoverMs = handoverMsOf(c, config.run.intervalMs, config.probe.timeoutMs);
+    const handoverMs = handoverMsOf(c, config.run.intervalMs, config.probe.timeoutMs, config.haproxy?.wardenCheck ? config.haproxy.checkInterMs : undefined);
     const rejoinMs = rejoinMsOf(c, config.routing, config.run.intervalMs, config.probe.timeoutMs);
     log.info({ store: store.kind, ...(c.store === 'etcd' ? { endpoints: c.endpoints, prefix: c.prefix } : { schema: c.schema }), instanceId, leaseMs, handoverMs, rejoinMs }, 'coordination: routing the writer of the shared record');
     const rejoinSettleMs = rejoinSettleMsOf(config.run.intervalMs, config.probe.timeoutMs);

@@ -27,10 +27,29 @@ class MemoryRuntime implements HaproxyRuntime {
     this.sent.push(`${b}/${srv} shutdown`);
     return Promise.resolve();
   }
+  setHealth(b: string, srv: string, h: 'up' | 'down'): Promise<void> {
+    this.sent.push(`${b}/${srv} health ${h}`);
+    return Promise.resolve();
+  }
 }
 const fresh = (): ServerState[] => ['w', 'r'].flatMap((backend) => ['n1', 'n2', 'n3'].map((server) => ({ backend, server, address: '127.0.0.1', port: 3306, opState: 2, adminFlags: 0, admin: 'ready' })));
 
 describe('HaproxyAdapter', () => {
+  it('forceWriterHealth: a server readied in the writer backend is forced health up after it is ready, nothing else is', async () => {
+    const rt = new MemoryRuntime(fresh());
+    const a = new HaproxyAdapter({ socket: { path: '/nonexistent' }, backends: B, runtime: rt, forceWriterHealth: true });
+    assert.equal((await a.apply(routing(nodes, { writers: ['n2'], readers: ['n1', 'n2', 'n3'] }))).ok, true);
+    assert.deepEqual(rt.sent.filter((x) => x.includes('health')), []);
+    assert.equal((await a.apply(routing(nodes, { writers: ['n3'], readers: ['n1', 'n2', 'n3'] }))).ok, true);
+    const health = rt.sent.indexOf('w/n3 health up');
+    assert.ok(health > rt.sent.indexOf('w/n3 ready') && rt.sent.indexOf('w/n3 ready') >= 0, rt.sent.join('; '));
+    assert.deepEqual(rt.sent.filter((x) => x.includes('health')), ['w/n3 health up']);
+    const plain = new MemoryRuntime(fresh());
+    await new HaproxyAdapter({ socket: { path: '/nonexistent' }, backends: B, runtime: plain }).apply(routing(nodes, { writers: ['n1'], readers: ['n1'] }));
+    await new HaproxyAdapter({ socket: { path: '/nonexistent' }, backends: B, runtime: plain }).apply(routing(nodes, { writers: ['n2'], readers: ['n1'] }));
+    assert.deepEqual(plain.sent.filter((x) => x.includes('health')), []);
+  });
+
   it('currentWriters: none known on a HAProxy nobody drove (all ready), the ready ones once driven', async () => {
     const rt = new MemoryRuntime(fresh());
     const a = new HaproxyAdapter({ socket: { path: '/nonexistent' }, backends: B, runtime: rt });

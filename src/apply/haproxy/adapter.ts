@@ -17,6 +17,7 @@ export interface HaproxyRuntime {
   serversState(backend: string): Promise<ServerState[]>;
   setState(backend: string, server: string, state: 'ready' | 'drain' | 'maint'): Promise<void>;
   shutdownSessions(backend: string, server: string): Promise<void>;
+  setHealth?(backend: string, server: string, health: 'up' | 'down'): Promise<void>;
 }
 
 export interface HaproxyAdapterOptions {
@@ -28,6 +29,11 @@ export interface HaproxyAdapterOptions {
   runtime?: HaproxyRuntime;
   /** data-path signals: poll `show stat` this often for error counters that went up (0: never; docs/data-path.md) */
   signalPollMs?: number;
+  /**
+   * the writer backend's servers are checked against this instance's `/writer/<node>` (the dead-man switch of
+   * `[haproxy] wardenCheck`): a server readied as writer gets `health up` at once instead of waiting for `rise`
+   */
+  forceWriterHealth?: boolean;
 }
 
 export class HaproxyAdapter implements RouterAdapter {
@@ -73,6 +79,9 @@ export class HaproxyAdapter implements RouterAdapter {
         } else {
           await this.runtime.shutdownSessions(c.backend, c.server);
         }
+      }
+      if (this.o.forceWriterHealth && this.runtime.setHealth) {
+        for (const c of plan.commands) if (c.kind === 'state' && c.state === 'ready' && c.backend === this.o.backends.writer) await this.runtime.setHealth(c.backend, c.server, 'up');
       }
       const mismatch = compareTarget(await this.servers(), plan.target);
       if (mismatch.length > 0) throw new HaproxyError('E_HAPROXY_VERIFY', `HAProxy ${this.runtime.address}: show servers state does not match after apply: ${mismatch.join('; ')}`);

@@ -43,6 +43,16 @@ describe('haproxy config', () => {
     assert.match(driveConfig(input({}, withPorts)), /option httpchk GET \/[\s\S]*server node2 10\.0\.0\.2:3306 check port 9201/);
     assert.doesNotMatch(driveConfig(input({}, [withPorts[0]!, nodes[1]!])), /httpchk/);
   });
+  it('driven with the dead-man switch: the writer backend checks the warden\'s /writer/<server>, the reader backend the nodes', () => {
+    const t = driveConfig({ ...input(), wardenHealth: { host: '127.0.0.1', port: 3309 } });
+    const writer = t.slice(t.indexOf('backend galera_writer'), t.indexOf('frontend galera_reader_in'));
+    assert.match(writer, /http-check send meth GET uri-lf \/writer\/%\[srv_name\]/);
+    assert.match(writer, /server node2 10\.0\.0\.2:3306 check port 3309 addr 127\.0\.0\.1\n/);
+    const reader = t.slice(t.indexOf('backend galera_reader'));
+    assert.doesNotMatch(reader, /writer\//);
+    assert.match(reader, /server node2 10\.0\.0\.2:3306 check\n/);
+    assert.match(driveConfig(input()), /no dead-man switch/);
+  });
   it('a TCP stats socket and no reader', () => {
     const t = driveConfig(input({ socket: '127.0.0.1:30199', readerEnabled: false }));
     assert.match(t, /stats socket ipv4@127\.0\.0\.1:30199/);
@@ -67,6 +77,7 @@ describe('haproxy config', () => {
     const withPorts = nodes.map((n, i) => ({ ...n, healthPort: 9200 + i }));
     for (const t of [
       driveConfig(input()), driveConfig(input({}, withPorts)), driveConfig(input({ socket: '127.0.0.1:30199', readerEnabled: false })),
+      driveConfig({ ...input(), wardenHealth: { host: '127.0.0.1', port: 3309 } }),
       standaloneConfig(input({}, withPorts), { peers: [{ name: os.hostname(), address: '127.0.0.1:30198' }] }),
       standaloneConfig(input(), { peers: [{ name: os.hostname(), address: '127.0.0.1:30198' }], writerCheck: { host: '127.0.0.1', port: 1936 } }),
       standaloneConfig(input(), { writerCheck: { host: '127.0.0.1', port: 1936 } }),

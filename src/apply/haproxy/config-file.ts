@@ -12,6 +12,8 @@ export interface HaproxyConfigInput {
   cluster: string;
   nodes: readonly { name: string; host: string; port: number; healthPort?: number }[];
   haproxy: HaproxySection;
+  /** driven: the driving instance's health port; with it the writer backend checks `/writer/<server>` there */
+  wardenHealth?: { host: string; port: number };
 }
 
 export interface StandaloneInput {
@@ -61,6 +63,19 @@ export function driveConfig(i: HaproxyConfigInput): string {
   const check = checkLines(i.nodes, '/');
   const defaults = `  default-server inter ${h.checkInterMs} fall 2 rise 2 on-marked-down shutdown-sessions`;
   const servers = i.nodes.map((n) => `  server ${n.name} ${hostPort(n.host, n.port)} ${check.server(n)}`);
+  const w = i.wardenHealth;
+  const writerCheck = w
+    ? {
+      options: [
+        '  # dead-man switch: 200 only for the node the driving galera-warden routes writes to; when it dies or',
+        '  # stops routing, every server goes DOWN within inter x fall and its sessions are shut down',
+        '  option httpchk',
+        '  http-check send meth GET uri-lf /writer/%[srv_name]',
+        '  http-check expect status 200',
+      ],
+      servers: i.nodes.map((n) => `  server ${n.name} ${hostPort(n.host, n.port)} check port ${w.port} addr ${w.host}`),
+    }
+    : { options: ['  # no dead-man switch ([haproxy] wardenCheck off, or no [proxy] health port): if the driving galera-warden dies,', '  # this HAProxy keeps routing the last writer it was given', ...check.options], servers };
   const out = [
     ...head(i, 'HAProxy driven by galera-warden (set server ... state through the stats socket)'),
     `frontend ${h.writerBackend}_in`,
@@ -70,9 +85,9 @@ export function driveConfig(i: HaproxyConfigInput): string {
     `backend ${h.writerBackend}`,
     '  # galera-warden keeps exactly the writer ready and the others in maint; `first` until it has',
     '  balance first',
-    ...check.options,
+    ...writerCheck.options,
     defaults,
-    ...servers,
+    ...writerCheck.servers,
     '',
   ];
   if (h.readerEnabled) {

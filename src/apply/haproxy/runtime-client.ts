@@ -146,4 +146,9 @@ export class RuntimeClient {
   async shutdownSessions(backend: string, server: string): Promise<void> {
     await this.run(`shutdown sessions server ${checkName('backend', backend)}/${checkName('server', server)}`);
   }
+
+  /** Forces the check state (until the next check says otherwise): a newly readied writer need not wait for `rise` checks. */
+  async setHealth(backend: string, server: string, health: 'up' | 'down'): Promise<void> {
+    await this.run(`set server ${checkName('backend', backend)}/${checkName('server', server)} health ${health}`);
+  }
 }

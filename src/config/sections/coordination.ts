@@ -85,8 +85,12 @@ export type CoordinationSection = z.output<typeof coordinationSection>;
 export const leaseMsOf = (c: Pick<CoordinationSection, 'leaseMs'>, intervalMs: number): number => c.leaseMs ?? 3 * intervalMs;
 
 /** The handover in force: the configured one, or what lets every other instance drop the old writer first. */
-export const handoverMsOf = (c: Pick<CoordinationSection, 'handoverMs' | 'leaseMs' | 'timeoutMs'>, intervalMs: number, probeTimeoutMs: number): number =>
-  c.handoverMs ?? leaseMsOf(c, intervalMs) + 2 * intervalMs + probeTimeoutMs + c.timeoutMs;
+export const handoverMsOf = (c: Pick<CoordinationSection, 'handoverMs' | 'leaseMs' | 'timeoutMs'>, intervalMs: number, probeTimeoutMs: number, haproxyCheckInterMs?: number): number =>
+  c.handoverMs ?? Math.max(
+    leaseMsOf(c, intervalMs) + 2 * intervalMs + probeTimeoutMs + c.timeoutMs,
+    // a driven HAProxy whose instance died stops by its dead-man switch: fall 2 checks, each up to 2 s
+    haproxyCheckInterMs === undefined ? 0 : intervalMs + 2 * haproxyCheckInterMs + 2000,
+  );
 
 /** After the store is back, the rejoin wait may end this early, when no node is recovering: one probe round and two ticks. */
 export const rejoinSettleMsOf = (intervalMs: number, probeTimeoutMs: number): number => 2 * intervalMs + probeTimeoutMs;

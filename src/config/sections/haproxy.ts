@@ -14,6 +14,7 @@ export const HAPROXY_DEFAULTS = {
   readerPort: 3308,
   checkInterMs: 2000,
   signalPollMs: 200,
+  wardenCheck: true,
 } as const;
 
 const socketAddress = () => text('a unix socket path or host:port').refine(
@@ -39,6 +40,12 @@ export const haproxySection = table(
     checkInterMs: millis(100, 600_000).default(HAPROXY_DEFAULTS.checkInterMs),
     /** data-path signals: read `show stat` this often; a server's econ / srv_abrt / chkfail going up runs a tick at once (0: off) */
     signalPollMs: millis(0, 600_000).default(HAPROXY_DEFAULTS.signalPollMs),
+    /**
+     * the dead-man switch: the generated writer backend checks each server against this instance's health port
+     * (`GET /writer/<server>`, [proxy] healthPort), so that HAProxy stops routing writes within checkInterMs x 2
+     * once this instance is dead or stops routing, whatever admin states it left behind. Needs [proxy].
+     */
+    wardenCheck: flag().default(HAPROXY_DEFAULTS.wardenCheck),
   },
   'a [haproxy] table',
 ).superRefine((h, ctx) => {
