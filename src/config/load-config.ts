@@ -71,6 +71,14 @@ export async function parseConfig(text: string, file: string, io: ConfigIo = def
     weight: n.weight,
     ...(n.healthPort !== undefined && { healthPort: n.healthPort }),
   }));
+  if (c.cluster.topology === 'replication') {
+    const why = 'cluster.topology = "replication"';
+    const wrong = [
+      ...(c.routing.singlePrimary ? [] : [`routing.singlePrimary: must be true with ${why}: one primary takes writes, never two`]),
+      ...(c.fencing.mode === 'off' ? [] : [`fencing.mode: Galera-native fencing (evict lists, restarts) does not apply to ${why}; set mode = "off"`]),
+    ];
+    if (wrong.length > 0) fail(abs, wrong);
+  }
   const healthcheck = { ...c.healthcheck };
   if (healthcheck.node !== undefined && !nodes.some((n) => n.name === healthcheck.node)) {
     fail(abs, [`healthcheck.node: no [[nodes]] entry is named "${healthcheck.node}" (known: ${nodes.map((n) => n.name).join(', ')})`]);
