@@ -29,7 +29,8 @@ export function normaliseConfig(config: Partial<DecideConfig>): DecideConfig {
     ...c,
     topology: c.topology === 'replication' ? 'replication' : 'galera',
     maxReplicationLagS: Math.max(0, Number.isFinite(c.maxReplicationLagS) ? c.maxReplicationLagS : 0),
-    activeFailover: c.activeFailover === 0 ? 0 : 1,
+    // in a replication topology the writer follows the primary (Orchestrator promotes, galera-warden never does)
+    activeFailover: c.activeFailover === 0 && c.topology !== 'replication' ? 0 : 1,
     // one primary in a replication topology, whatever the config says: never two writers
     singlePrimary: c.topology === 'replication' ? true : c.singlePrimary,
     maxNumWriters: int(c.maxNumWriters, 1),

@@ -147,6 +147,14 @@ void test('replication: Orchestrator\'s master changes: the old writer loses the
   assert.ok(!last(rs).desired.readers.includes('db1'));
 });
 
+void test('replication: activeFailover=0 does not hold the writer back: the writer follows the primary Orchestrator promoted', () => {
+  const rs = runTicks(replicationConfig({ activeFailover: 0 }), [
+    { statuses: steady, master: { host: '127.0.0.1', port: db1.port } },
+    { statuses: { db1: 'refused', db2: primaryStatus(), db3: replicaStatus(db2) }, master: { host: '127.0.0.1', port: db2.port } },
+  ]);
+  assert.deepEqual(rs.map((r) => r.desired.writers.join()), ['db1', 'db2']);
+});
+
 void test('replication: Orchestrator\'s master is not a configured node: no writer, replicas of it still read', () => {
   const other = { name: 'x', host: '10.9.9.9', port: 3306, weight: 0 };
   const r = last(runTicks(cfg, [{ statuses: { db1: primaryStatus(), db2: replicaStatus(other), db3: replicaStatus(other) }, master: { host: '10.9.9.9', port: 3306 } }]));
