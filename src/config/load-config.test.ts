@@ -294,8 +294,9 @@ describe('loadConfig: [cluster] topology', () => {
     assert.match(await bad(GOOD.replace('name = "prod"', 'name = "prod"\nmaxReplicationLagS = 5'), ['cluster.maxReplicationLagS']), /applies only to topology = "replication"/);
     await bad(REPL.replace('topology = "replication"', 'topology = "replication"\nmaxReplicationLagS = -1'), ['cluster.maxReplicationLagS']);
   });
-  it('refuses what a replication topology cannot do: several writers, Galera-native fencing', async () => {
+  it('refuses what a replication topology cannot do: several writers, Galera-native fencing, the Galera writer-record store', async () => {
     assert.match(await bad(`${REPL}[routing]\nsinglePrimary = false\n`, ['routing.singlePrimary']), /one primary takes writes, never two/);
     assert.match(await bad(`${REPL}[fencing]\nmode = "dead"\n`, ['fencing.mode']), /does not apply to cluster.topology = "replication"/);
+    assert.match(await bad(`${REPL}[coordination]\nstore = "galera"\ninstanceId = "a"\n`, ['coordination.store']), /use "etcd" or "none"/);
   });
 });
