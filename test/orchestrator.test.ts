@@ -2,7 +2,7 @@
 // group, read by the Orchestrator source over HTTP and turned into verdicts: after a recovery the old primary comes
 // back writable and valid but stays downtimed (lost-in-recovery) until the downtime ends; a lost leader fences every
 // node after the grace period. The replication-aware probe reads the real state throughout.
-// Not yet covered here: routing through ProxySQL and the built-in proxy (needs the replication topology mode).
+// Routing through the built-in proxy with topology = "replication": test/replication-orchestrator-routing.test.ts.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assessOrchestrator } from '../src/decide/orchestrator-verdict.js';

@@ -274,3 +274,29 @@ describe('loadConfig: [coordination] rejoinMs', () => {
     assert.match(msg, /at least 0/);
   });
 });
+
+describe('loadConfig: [cluster] topology', () => {
+  const REPL = GOOD.replace('name = "prod"', 'name = "prod"\ntopology = "replication"');
+  it('defaults to galera; replication with maxReplicationLagS reaches the decision core and the probe', async () => {
+    const { decideConfigOf } = await import('./decide-config-of.js');
+    const { probeOptionsFromConfig } = await import('../observe/probe-options.js');
+    const g = await loadConfig(write(GOOD), io());
+    assert.equal(g.cluster.topology, 'galera');
+    assert.equal(decideConfigOf(g).topology, 'galera');
+    assert.equal(probeOptionsFromConfig(g).replication, undefined);
+    const r = await loadConfig(write(REPL.replace('topology = "replication"', 'topology = "replication"\nmaxReplicationLagS = 30')), io());
+    assert.deepEqual([decideConfigOf(r).topology, decideConfigOf(r).maxReplicationLagS], ['replication', 30]);
+    assert.equal(probeOptionsFromConfig(r).replication, true);
+    assert.equal(decideConfigOf(await loadConfig(write(REPL), io())).maxReplicationLagS, 10);
+  });
+  it('names the key at fault: an unknown topology, a lag limit without replication, a negative lag', async () => {
+    assert.match(await bad(GOOD.replace('name = "prod"', 'name = "prod"\ntopology = "async"'), ['cluster.topology']), /expected "galera" or "replication"/);
+    assert.match(await bad(GOOD.replace('name = "prod"', 'name = "prod"\nmaxReplicationLagS = 5'), ['cluster.maxReplicationLagS']), /applies only to topology = "replication"/);
+    await bad(REPL.replace('topology = "replication"', 'topology = "replication"\nmaxReplicationLagS = -1'), ['cluster.maxReplicationLagS']);
+  });
+  it('refuses what a replication topology cannot do: several writers, Galera-native fencing, the Galera writer-record store', async () => {
+    assert.match(await bad(`${REPL}[routing]\nsinglePrimary = false\n`, ['routing.singlePrimary']), /one primary takes writes, never two/);
+    assert.match(await bad(`${REPL}[fencing]\nmode = "dead"\n`, ['fencing.mode']), /does not apply to cluster.topology = "replication"/);
+    assert.match(await bad(`${REPL}[coordination]\nstore = "galera"\ninstanceId = "a"\n`, ['coordination.store']), /use "etcd" or "none"/);
+  });
+});

@@ -71,6 +71,15 @@ export async function parseConfig(text: string, file: string, io: ConfigIo = def
     weight: n.weight,
     ...(n.healthPort !== undefined && { healthPort: n.healthPort }),
   }));
+  if (c.cluster.topology === 'replication') {
+    const why = 'cluster.topology = "replication"';
+    const wrong = [
+      ...(c.routing.singlePrimary ? [] : [`routing.singlePrimary: must be true with ${why}: one primary takes writes, never two`]),
+      ...(c.fencing.mode === 'off' ? [] : [`fencing.mode: Galera-native fencing (evict lists, restarts) does not apply to ${why}; set mode = "off"`]),
+      ...(c.coordination.store === 'galera' ? [`coordination.store: the "galera" store writes the writer record through a node of a Galera Primary component, which ${why} has not; use "etcd" or "none"`] : []),
+    ];
+    if (wrong.length > 0) fail(abs, wrong);
+  }
   const healthcheck = { ...c.healthcheck };
   if (healthcheck.node !== undefined && !nodes.some((n) => n.name === healthcheck.node)) {
     fail(abs, [`healthcheck.node: no [[nodes]] entry is named "${healthcheck.node}" (known: ${nodes.map((n) => n.name).join(', ')})`]);

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { DecideConfig } from '../model/decide-config.js';
+import { DEFAULT_DECIDE_CONFIG } from '../model/decide-config.js';
 import { ConfigError } from '../model/errors.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -215,6 +216,9 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
   return {
     file: abs,
     decide: {
+      // pxcScheduler drives Galera clusters only
+      topology: 'galera',
+      maxReplicationLagS: DEFAULT_DECIDE_CONFIG.maxReplicationLagS,
       activeFailover: n(pc.activeFailover) === 0 ? 0 : 1,
       failBack: b(pc.failBack),
       singlePrimary: b(pc.singlePrimary),

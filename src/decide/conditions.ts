@@ -38,6 +38,10 @@ export const CONDITIONS: Readonly<Record<ConditionCode, ConditionInfo>> = {
   WSREP_OFF: row('unsafe', 'maintenance', true, 670, 'error'),
   NOT_CONNECTED: row('unsafe', 'maintenance', true, 660, 'error'),
   NOT_READY: row('unsafe', 'maintenance', true, 650, 'error'),
+  PRIMARY_AMBIGUOUS: row('unsafe', 'offline_soft', true, 645, 'critical'),
+  REPLICA_WRITABLE: row('unsafe', 'offline_soft', true, 644, 'error'),
+  NOT_TOPOLOGY_PRIMARY: row('unsafe', 'offline_soft', true, 643, 'error'),
+  WRONG_MASTER: row('unsafe', 'offline_soft', true, 642, 'error'),
   EXTERNAL_FENCE: row('intent', 'offline_soft', true, 640, 'critical'),
   DOWNTIMED: row('intent', 'offline_soft', true, 630, 'warning'),
   OPERATOR_MAINTENANCE: row('intent', 'offline_soft', true, 620, 'warning'),
@@ -61,10 +65,14 @@ export const CONDITIONS: Readonly<Record<ConditionCode, ConditionInfo>> = {
   TABLE_ACCESS: row('failing', 'offline_soft', false, 490, 'error'),
   VIEW_UNCONFIRMED: row('failing', 'offline_soft', false, 480, 'error'),
   VIEW_LAGGING: row('failing', 'offline_soft', false, 470, 'warning'),
+  REPLICATION_UNKNOWN: row('failing', 'offline_soft', false, 465, 'error'),
+  REPLICATION_STOPPED: row('failing', 'offline_soft', false, 460, 'error'),
+  REPLICATION_LAGGING: row('degraded', 'offline_soft', false, 410, 'warning'),
   NOT_SYNCED: row('degraded', 'offline_soft', false, 400, 'warning'),
   DONOR: row('degraded', 'offline_soft', false, 390, 'warning'),
   DESYNCED: row('degraded', 'offline_soft', false, 380, 'warning'),
   READ_ONLY: row('intent', 'offline_soft', true, 300, 'info'),
+  REPLICA: row('intent', 'offline_soft', true, 295, 'info'),
 };
 
 /**

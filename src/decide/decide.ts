@@ -18,6 +18,7 @@ import { updateTrack } from './hysteresis.js';
 import { analyseMembership } from './membership.js';
 import { assessOrchestrator, mergeVerdicts } from './orchestrator-verdict.js';
 import { chooseReaders } from './readers.js';
+import { assessReplication } from './replication-topology.js';
 import { nodeDecision } from './roles.js';
 
 /** Defaults for missing keys, numbers clamped to what the rules can use. */
@@ -26,7 +27,12 @@ export function normaliseConfig(config: Partial<DecideConfig>): DecideConfig {
   const int = (v: number, min: number): number => (Number.isFinite(v) ? Math.max(min, Math.floor(v)) : min);
   return {
     ...c,
-    activeFailover: c.activeFailover === 0 ? 0 : 1,
+    topology: c.topology === 'replication' ? 'replication' : 'galera',
+    maxReplicationLagS: Math.max(0, Number.isFinite(c.maxReplicationLagS) ? c.maxReplicationLagS : 0),
+    // in a replication topology the writer follows the primary (Orchestrator promotes, galera-warden never does)
+    activeFailover: c.activeFailover === 0 && c.topology !== 'replication' ? 0 : 1,
+    // one primary in a replication topology, whatever the config says: never two writers
+    singlePrimary: c.topology === 'replication' ? true : c.singlePrimary,
     maxNumWriters: int(c.maxNumWriters, 1),
     retryUp: int(c.retryUp, 0),
     retryDown: int(c.retryDown, 0),
@@ -83,14 +89,19 @@ export function decide(input: DecideInput): DecideResult {
   // own keys only: a node may be called "constructor"
   const trackOf = (name: string): NodeTrack | undefined => (Object.hasOwn(previous.nodes, name) ? previous.nodes[name] : undefined);
 
-  const membership = analyseMembership(nodes.map((n) => ({
+  const replicationTopology = config.topology === 'replication';
+  // Galera's membership cross-check has nothing to read in a replication topology: no wsrep, no Primary component
+  const membership = analyseMembership(replicationTopology ? [] : nodes.map((n) => ({
     name: n.name,
     host: n.host,
     port: n.port,
     status: usableStatus(observed.get(n.name), config, now),
     knownUuid: trackOf(n.name)?.gcommUuid ?? null,
   })));
-  const ctx = { config, membership, external, now };
+  const replication = replicationTopology
+    ? assessReplication(nodes, new Map(nodes.map((n) => [n.name, usableStatus(observed.get(n.name), config, now)])), input.orchestrator?.observation.master ?? null, config)
+    : null;
+  const ctx = { config, membership, external, now, ...(replication && { replication: replication.conditions }) };
   const { facts, spared } = spareLastDonors(nodes.map((n) => assessEligibility(n, observed.get(n.name), ctx)), config.mainSegment);
 
   const analysed: AnalysedNode[] = facts.map((f) => {
@@ -111,7 +122,7 @@ export function decide(input: DecideInput): DecideResult {
     ...(external.maintenance ?? []),
   ])].filter((n) => !configured.has(n)).sort(compareText);
   const findings = findProblems({
-    config, nodes: analysed, election, pool, membership, external, orchestrator, unknownNodes, now,
+    config, nodes: analysed, election, pool, membership, external, orchestrator, replication, unknownNodes, now,
     clockBackwardsFrom: previous.at !== null && previous.at > now ? previous.at : null,
   });
 

@@ -71,8 +71,9 @@ const blockers = (n: ElectionNode): string => {
   return 'not back in service yet (hold time)';
 };
 
-const describe = (n: ElectionNode): string =>
-  `segment ${n.status?.segment ?? '?'}, weight ${n.weight}${n.status ? `, wsrep_local_index ${n.status.localIndex}` : ''}`;
+const describe = (n: ElectionNode): string => (n.status?.replication !== undefined
+  ? `the replication primary, weight ${n.weight}`
+  : `segment ${n.status?.segment ?? '?'}, weight ${n.weight}${n.status ? `, wsrep_local_index ${n.status.localIndex}` : ''}`);
 
 export function elect(nodes: readonly ElectionNode[], track: WriterTrack, config: ElectionConfig, switchoverTo?: string): Election {
   const byName = new Map(nodes.map((n) => [n.name, n]));

@@ -36,6 +36,8 @@ export interface EligibilityContext {
   membership: MembershipVerdict;
   external: ExternalVerdict;
   now: number;
+  /** replication topology: each node's replication conditions (replication-topology.ts) */
+  replication?: ReadonlyMap<string, Condition[]>;
 }
 
 /** The observation when it is recent enough to count; a stale one counts as none. */
@@ -55,8 +57,14 @@ function ownConditions(obs: NodeObservation | undefined, node: DecideNode, confi
     out.push({ code: 'OBSERVATION_STALE', message: `${node.name}: the last observation is ${age} ms old (limit ${config.maxObservationAgeMs} ms)`, blocks: 'node' });
     return out;
   }
-  const health = assessNode(obs, { availableWhenDonor: config.availableWhenDonor, availableWhenReadOnly: config.availableWhenReadOnly });
-  for (const r of health.reasons) out.push({ code: r.code, message: r.message, blocks: blocksOf(r.code, config) });
+  if (config.topology === 'replication' && obs.status) {
+    // no wsrep here: read_only and the replication state are the topology's conditions; only table access is the node's own
+    const t = obs.status.tableAccess;
+    if (!t.ok) out.push({ code: 'TABLE_ACCESS', message: `${node.name}: table access refused${t.errno !== undefined ? ` (error ${t.errno})` : ''}: ${t.message ?? 'unknown error'}`, blocks: 'node' });
+  } else {
+    const health = assessNode(obs, { availableWhenDonor: config.availableWhenDonor, availableWhenReadOnly: config.availableWhenReadOnly });
+    for (const r of health.reasons) out.push({ code: r.code, message: r.message, blocks: blocksOf(r.code, config) });
+  }
   if (obs.status && obs.latencyMs > config.checkTimeoutMs) {
     out.push({ code: 'PROBE_SLOW', message: `${node.name}: the probe took ${obs.latencyMs} ms, more than checkTimeoutMs=${config.checkTimeoutMs}`, blocks: 'node' });
   }
@@ -82,7 +90,7 @@ function externalConditions(name: string, ext: ExternalVerdict): Condition[] {
 
 export function assessEligibility(node: DecideNode, obs: NodeObservation | undefined, ctx: EligibilityContext): NodeFacts {
   const { config, membership, external, now } = ctx;
-  const conditions = [...ownConditions(obs, node, config, now), ...externalConditions(node.name, external)];
+  const conditions = [...ownConditions(obs, node, config, now), ...externalConditions(node.name, external), ...(ctx.replication?.get(node.name) ?? [])];
   const view = membership.conditions.get(node.name);
   if (view) conditions.push({ code: view.code, message: view.message, blocks: 'node' });
   return summarise(node, usableStatus(obs, config, now), sortConditions(conditions));

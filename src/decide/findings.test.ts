@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { DecideNode } from '../model/decide-config.js';
 import type { DecideResult } from '../model/decision.js';
-import { DECISION_REASON, NODE_REASON, VIEW_REASON } from '../model/reasons.js';
+import { DECISION_REASON, NODE_REASON, REPLICATION_REASON, VIEW_REASON } from '../model/reasons.js';
 import { CONDITIONS } from './conditions.js';
 import { PROBLEMS } from './findings.js';
 import { codesOf, failed, healthyCluster, observation, run, seen, syncedStatus, testConfig } from './fixtures.js';
@@ -13,10 +13,10 @@ void test('findings table: every condition and decision code has a row; rows are
   const rows = PROBLEMS.map((p) => `${p.code}/${p.scope}`);
   assert.equal(new Set(rows).size, rows.length);
   const codes = new Set(PROBLEMS.map((p) => p.code));
-  for (const code of [...Object.values(NODE_REASON), ...Object.values(VIEW_REASON), ...Object.values(DECISION_REASON)]) {
+  for (const code of [...Object.values(NODE_REASON), ...Object.values(VIEW_REASON), ...Object.values(REPLICATION_REASON), ...Object.values(DECISION_REASON)]) {
     assert.ok(codes.has(code), `${code} has no row in the findings table`);
   }
-  assert.deepEqual(Object.keys(CONDITIONS).sort(), [...Object.values(NODE_REASON), ...Object.values(VIEW_REASON)].sort());
+  assert.deepEqual(Object.keys(CONDITIONS).sort(), [...Object.values(NODE_REASON), ...Object.values(VIEW_REASON), ...Object.values(REPLICATION_REASON)].sort());
   const priorities = PROBLEMS.map((p) => p.priority);
   assert.deepEqual(priorities, [...priorities].sort((a, b) => b - a));
 });

@@ -11,6 +11,7 @@ import type { TrackResult } from './hysteresis.js';
 import type { MembershipVerdict } from './membership.js';
 import type { OrchestratorAssessment } from './orchestrator-verdict.js';
 import type { ReaderPool } from './readers.js';
+import type { ReplicationAssessment } from './replication-topology.js';
 
 export interface AnalysedNode {
   node: ElectionNode;
@@ -28,6 +29,8 @@ export interface Analysis {
   external: ExternalVerdict;
   /** what the Orchestrator source says, when [orchestrator] is configured */
   orchestrator?: OrchestratorAssessment | null;
+  /** the replication topology's primary and conditions, when [cluster] topology = "replication" */
+  replication?: ReplicationAssessment | null;
   /** observed or externally named nodes that are not configured */
   unknownNodes: string[];
   /** the previous decision time when it lies after now */
@@ -67,6 +70,8 @@ function noWriterWhy(a: Analysis): string {
   const held = a.nodes.filter((n) => n.node.writerCandidate && n.node.writerFit && !n.node.inService).map((n) => n.node.name);
   if (a.config.activeFailover === 0 && a.election.previous.length > 0) return `fail-over is off (activeFailover=0); waiting for ${list(a.election.previous)}`;
   if (held.length > 0) return `${list(held)} healthy but still within the hold time`;
+  const primary = a.replication?.primary;
+  if (primary) return primary.node === null ? primary.message : `the primary ${primary.node} cannot take writes (${primary.message})`;
   return 'no writer candidate is eligible';
 }
 
@@ -76,7 +81,7 @@ const decision = (code: DecisionReasonCode | 'SPLIT_BRAIN' | 'EXTERNAL_FENCE' | 
 
 export const DECISION_PROBLEMS: readonly Problem[] = [
   decision('SPLIT_BRAIN', 'cluster', 'critical', 1000, (a) => (a.membership.splitBrain ? [{ message: a.membership.splitBrain }] : [])),
-  decision('NO_PRIMARY_COMPONENT', 'cluster', 'critical', 990, (a) => (a.membership.primary === null && !a.membership.splitBrain
+  decision('NO_PRIMARY_COMPONENT', 'cluster', 'critical', 990, (a) => (a.config.topology !== 'replication' && a.membership.primary === null && !a.membership.splitBrain
     ? [{ message: `no reachable node is in a Primary component (${a.nodes.filter((n) => n.node.status !== null).length} of ${a.nodes.length} nodes answered)` }] : [])),
   decision('NO_WRITER', 'cluster', 'critical', 980, (a) => (a.election.writers.length === 0 ? [{ message: `no writer: ${noWriterWhy(a)}` }] : [])),
   decision('EXTERNAL_FENCE', 'cluster', 'critical', 970, (a) => (a.external.fenceAll !== undefined ? [{ message: `every node is fenced by an external verdict: ${a.external.fenceAll}` }] : [])),
@@ -96,7 +101,8 @@ export const DECISION_PROBLEMS: readonly Problem[] = [
     const w = a.election.writers.length;
     return w > 0 && w < a.election.limit ? [{ message: `${w} of ${a.election.limit} writers: no other eligible writer candidate` }] : [];
   }),
-  decision('NO_BACKUP_WRITER', 'cluster', 'warning', 790, (a) => (a.config.activeFailover === 1 && a.election.writers.length > 0 && a.election.backups.length === 0
+  // a replication topology has no backup writer by design: a replica becomes primary only through Orchestrator
+  decision('NO_BACKUP_WRITER', 'cluster', 'warning', 790, (a) => (a.config.topology !== 'replication' && a.config.activeFailover === 1 && a.election.writers.length > 0 && a.election.backups.length === 0
     ? [{ message: `no other node could take over from ${list(a.election.writers)}: no healthy writer candidate in service` }] : [])),
   decision('WRITER_SERVES_READS', 'node', 'warning', 780, (a) => (a.pool.writerServesReads
     ? a.election.writers.map((w) => ({ node: w, message: `${w}: serves reads as well because no other reader is left` })) : [])),

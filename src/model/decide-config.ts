@@ -10,7 +10,18 @@ export interface DecideNode extends NodeSpec {
   readerCandidate?: boolean;
 }
 
+/** galera: a Galera cluster (wsrep checks, Primary component); replication: one primary with async replicas. */
+export type Topology = 'galera' | 'replication';
+
 export interface DecideConfig {
+  /**
+   * galera (default): wsrep state and the Primary component decide. replication: the writer is the primary
+   * (Orchestrator's master when [orchestrator] is set; else the one node that is writable and replicates from no
+   * one), readers are replicas whose threads run and whose lag is within maxReplicationLagS; no wsrep checks.
+   */
+  topology: Topology;
+  /** replication topology: a replica further behind than this (Seconds_Behind_Master, s) takes no reads */
+  maxReplicationLagS: number;
   /** 0: never promote another node when the writer is lost; 1: promote from the writer candidates (pxcScheduler default 1) */
   activeFailover: 0 | 1;
   /** give the writer role back to a better-ranked node once it has recovered (default false: the writer is sticky) */
@@ -45,6 +56,8 @@ export interface DecideConfig {
 }
 
 export const DEFAULT_DECIDE_CONFIG: DecideConfig = {
+  topology: 'galera',
+  maxReplicationLagS: 10,
   activeFailover: 1,
   failBack: false,
   singlePrimary: true,

@@ -1,4 +1,5 @@
 // What a probe saw on one node at one moment. Pure data: serialisable to JSON, no secrets.
+import type { ReplicationStatus } from './replication.js';
 
 /** Why a probe could not read a node's state (or why the node refuses work). */
 export type ProbeErrorKind =
@@ -101,6 +102,8 @@ export interface NodeStatus {
   members?: ClusterMember[];
   /** server version string */
   version: string;
+  /** replication topology only: read_only, the replication threads, lag and master (SHOW SLAVE STATUS) */
+  replication?: ReplicationStatus;
   /** the probe account's SHOW GRANTS, read on a fresh session when fencing is on (else undefined) */
   grants?: string[];
 }

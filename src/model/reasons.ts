@@ -63,8 +63,31 @@ export const VIEW_REASON = {
 
 export type ViewReasonCode = (typeof VIEW_REASON)[keyof typeof VIEW_REASON];
 
+// Node conditions of a replication topology ([cluster] topology = "replication"): what the node's replication
+// state says, read against the topology's primary (Orchestrator's master, or the one writable non-replica).
+export const REPLICATION_REASON = {
+  /** the probe did not read the node's replication state */
+  REPLICATION_UNKNOWN: 'REPLICATION_UNKNOWN',
+  /** the node replicates from another one: a replica never takes writes */
+  REPLICA: 'REPLICA',
+  /** a replica with read_only=OFF: writes there would diverge from the primary */
+  REPLICA_WRITABLE: 'REPLICA_WRITABLE',
+  /** a replica whose IO or SQL thread is not running */
+  REPLICATION_STOPPED: 'REPLICATION_STOPPED',
+  /** a replica further behind than maxReplicationLagS (or whose lag is unknown) */
+  REPLICATION_LAGGING: 'REPLICATION_LAGGING',
+  /** a replica that replicates from a node other than the primary */
+  WRONG_MASTER: 'WRONG_MASTER',
+  /** replicates from no one and is not the primary (e.g. an old primary after a promotion) */
+  NOT_TOPOLOGY_PRIMARY: 'NOT_TOPOLOGY_PRIMARY',
+  /** two or more nodes are writable and replicate from no one, and Orchestrator names no master */
+  PRIMARY_AMBIGUOUS: 'PRIMARY_AMBIGUOUS',
+} as const;
+
+export type ReplicationReasonCode = (typeof REPLICATION_REASON)[keyof typeof REPLICATION_REASON];
+
 /** Everything that can count against a node in a decision. */
-export type ConditionCode = NodeReasonCode | ViewReasonCode;
+export type ConditionCode = NodeReasonCode | ViewReasonCode | ReplicationReasonCode;
 
 // Decision codes: why a role changed, or what the decision had to work around.
 export const DECISION_REASON = {

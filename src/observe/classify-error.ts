@@ -4,7 +4,7 @@ import type { ProbeError, ProbeErrorKind } from '../model/observation.js';
 import { BUSY_ERRNOS, SHUTDOWN_ERRNO } from '../model/observation.js';
 
 /** What the probe was doing when it failed. */
-export type ProbePhase = 'connect' | 'login' | 'status query' | 'variables query' | 'table access check' | 'members query';
+export type ProbePhase = 'connect' | 'login' | 'status query' | 'variables query' | 'table access check' | 'members query' | 'replication query';
 
 export interface ProbeTarget {
   node: string;

@@ -5,6 +5,7 @@ import { Secret } from '../config/secret.js';
 import { NodeProber, probeNode } from './node-prober.js';
 import { ClusterProber, probeCluster } from './probe-cluster.js';
 import type { ProbeOptions } from './probe-options.js';
+import { SQL_REPLICATION_VARIABLES, SQL_SLAVE_STATUS } from './read-replication-status.js';
 import { SQL_MEMBERS, SQL_STATUS, SQL_TABLE_ACCESS, SQL_VARIABLES } from './status-queries.js';
 import type { FakeGaleraState } from './testing/fake-galera-server.js';
 import { ERR_WSREP_NOT_READY, FakeGaleraServer } from './testing/fake-galera-server.js';
@@ -209,5 +210,37 @@ describe('probeCluster / ClusterProber', () => {
     await cp.tick();
     assert.equal(good.connections, 2, 'one for probeCluster, one kept by the ClusterProber');
     cp.destroy();
+  });
+});
+
+describe('probeNode with replication: true ([cluster] topology = "replication")', () => {
+  it('reads read_only, the GTID position and SHOW SLAVE STATUS after the usual statements; a primary has no master', async () => {
+    const f = await fake();
+    const s = (await probeNode(spec(f), { ...options, replication: true })).status!;
+    assert.deepEqual(s.replication, { readOnly: false, ioRunning: '', sqlRunning: '', secondsBehindMaster: null, gtidPosition: '0-1-42', master: null, lastError: '' });
+    assert.deepEqual(f.queries.slice(-2), [SQL_REPLICATION_VARIABLES, SQL_SLAVE_STATUS]);
+  });
+
+  it('a replica: its master, threads and lag', async () => {
+    const f = await fake({
+      slaveStatus: { Master_Host: '10.0.0.1', Master_Port: '3306', Slave_IO_Running: 'Yes', Slave_SQL_Running: 'No', Seconds_Behind_Master: null, Last_IO_Error: '', Last_SQL_Error: 'Duplicate entry' },
+    });
+    f.state.variables.read_only = 'ON';
+    const r = (await probeNode(spec(f), { ...options, replication: true })).status!.replication!;
+    assert.deepEqual(r, { readOnly: true, ioRunning: 'Yes', sqlRunning: 'No', secondsBehindMaster: null, gtidPosition: '0-1-42', master: { host: '10.0.0.1', port: 3306 }, lastError: 'Duplicate entry' });
+  });
+
+  it('without replication: true nothing more is asked (Galera topology unchanged)', async () => {
+    const f = await fake();
+    const s = (await probeNode(spec(f), options)).status!;
+    assert.equal(s.replication, undefined);
+    assert.ok(!f.queries.includes(SQL_SLAVE_STATUS));
+  });
+
+  it('a replication query that hangs ends by the deadline as a timeout in the "replication query" phase', async () => {
+    const f = await fake({ hangOn: /SHOW SLAVE STATUS/ });
+    const obs = await probeNode(spec(f), { ...options, replication: true });
+    assert.equal(obs.error?.kind, 'timeout');
+    assert.match(obs.error?.message ?? '', /replication query/);
   });
 });

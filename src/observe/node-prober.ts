@@ -10,6 +10,7 @@ import { MysqlSession } from './mysql-session.js';
 import type { ProbeOptions } from './probe-options.js';
 import { GRANTS_RECHECK_MS, readGrants } from './read-grants.js';
 import { readNodeStatus } from './read-node-status.js';
+import { readReplicationStatus } from './read-replication-status.js';
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
@@ -96,7 +97,10 @@ export class NodeProber {
     const attempt = async (s: MysqlSession): Promise<NodeStatus> => {
       phase = 'connect';
       await deadline.race(s.ready);
-      return readNodeStatus(s, deadline, (p) => (phase = p));
+      const status = await readNodeStatus(s, deadline, (p) => (phase = p));
+      if (this.#options.replication !== true) return status;
+      phase = 'replication query';
+      return { ...status, replication: await readReplicationStatus(s, deadline) };
     };
     try {
       if (this.#closed) throw Object.assign(new Error('the prober is closed'), { code: 'PROBER_CLOSED' });

@@ -26,6 +26,8 @@ export interface ProbeOptions {
   reuseConnection?: boolean;
   /** read the account's SHOW GRANTS on fresh sessions (fencing is on: can it work?) */
   checkGrants?: boolean;
+  /** also read read_only and SHOW SLAVE STATUS ([cluster] topology = "replication"); needs REPLICATION CLIENT / SLAVE MONITOR */
+  replication?: boolean;
 }
 
 export function probeOptionsFromConfig(config: WardenConfig): ProbeOptions {
@@ -36,6 +38,7 @@ export function probeOptionsFromConfig(config: WardenConfig): ProbeOptions {
     timeoutMs: config.probe.timeoutMs,
     reuseConnection: config.probe.reuseConnection,
     ...(config.fencing.mode !== 'off' && { checkGrants: true }),
+    ...(config.cluster.topology === 'replication' && { replication: true }),
   };
   const t = config.tls;
   if (t.enabled) {

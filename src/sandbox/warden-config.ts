@@ -9,6 +9,7 @@ export function renderWardenConfig(sb: Sandbox): string {
     '# written by `galera-warden sandbox up` for the sandbox cluster in this folder',
     '[cluster]',
     `name = "${layout.clusterName}"`,
+    ...(layout.topology === 'replication' ? ['topology = "replication"'] : []),
     '',
     '[credentials]',
     'user = "warden"',

@@ -31,6 +31,10 @@ export interface FakeGaleraState {
   tableAccessError: FakeError | undefined;
   /** rows of mysql.wsrep_cluster_members, or an error (1146 on PXC) */
   members: [string, string, string][] | FakeError;
+  /** SHOW SLAVE STATUS's row (MariaDB column names); undefined: not a replica (no row) */
+  slaveStatus: Record<string, string | null> | undefined;
+  /** @@gtid_current_pos */
+  gtidCurrentPos: string;
   /** statements matching this are never answered */
   hangOn: RegExp | undefined;
   /** delay before every answer, ms */
@@ -76,6 +80,8 @@ function defaultState(): FakeGaleraState {
     variables: { ...MARIADB_VARIABLES },
     tableAccessError: { errno: 1142, message: "SELECT command denied to user 'warden'@'localhost' for table `galera_warden`.`access_check`" },
     members: [['a1a1a1a1-0000-11f1-8000-000000000001', 'node1', '127.0.0.1:3306']],
+    slaveStatus: undefined,
+    gtidCurrentPos: '0-1-42',
     hangOn: undefined,
     answerDelayMs: 0,
   };
@@ -239,6 +245,11 @@ export class FakeGaleraServer {
     } else if (/galera_warden\.access_check/i.test(sql)) {
       if (s.tableAccessError) conn.writeError({ code: s.tableAccessError.errno, message: s.tableAccessError.message });
       else this.#rows(conn, ['1'], []);
+    } else if (/^SELECT @@global\.read_only, @@global\.gtid_current_pos$/i.test(sql)) {
+      this.#rows(conn, ['@@global.read_only', '@@global.gtid_current_pos'], [[s.variables.read_only === 'ON' ? '1' : '0', s.gtidCurrentPos]]);
+    } else if (/^SHOW SLAVE STATUS$/i.test(sql)) {
+      const row = s.slaveStatus;
+      this.#rows(conn, row ? Object.keys(row) : ['Slave_IO_State', 'Master_Host'], row ? [Object.values(row)] : []);
     } else conn.writeError({ code: 1064, message: `You have an error in your SQL syntax near '${sql.slice(0, 20)}'` });
   }
 }
