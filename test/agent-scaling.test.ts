@@ -227,8 +227,9 @@ describe('galera-warden agent: scaling the cores while satellites serve Galera t
     await removeCore('core-1');
     await converges('recycled cores', ['127.0.0.36', '127.0.0.37']);
 
-    // replaced at once: two new cores come, both old ones go right away (the new ones' tables name only the
-    // Service, the satellites' only the old cores): stranded nodes are rewritten to the serving core pods
+    // replaced at once: two new cores come, both old ones go right away. Here ProxySQL's own sync (300 ms)
+    // usually keeps up, so this step also passes without the agents' stranded-node repair (checked once);
+    // the stranded case itself is pinned by src/agent/agent-runtime.test.ts
     await nextStep('replace at once');
     await addMember('core', 'core-10', '127.0.0.41');
     await addMember('core', 'core-11', '127.0.0.42');
