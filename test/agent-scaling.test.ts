@@ -1,7 +1,7 @@
 // Issue 14's scaling test: three core and two satellite "pods" (real ProxySQL 2.7.1 processes, each with its
 // `galera-warden agent`) against the Kubernetes API double; the satellites' hostgroup 0 holds the three nodes
-// of a Galera sandbox. Steps: cores 3 -> 5 -> 2, every core recycled (new IPs), every core removed and three
-// brought back. After each step proxysql_servers converges on every live ProxySQL to the ready cores, and a
+// of a Galera sandbox. Steps: cores 3 -> 5 -> 2, every core recycled (new IPs), both replaced at once, every
+// core removed and three brought back. After each step proxysql_servers converges on every live ProxySQL to the ready cores, and a
 // client querying through each satellite all along has been answered in every step (failures are reported).
 // The satellites' config points at a "Service" address (127.0.0.49, a TCP forwarder to a ready core, as
 // kube-proxy does for a ClusterIP). Ports 25500-25999: ProxySQL admin 25532 / MySQL 25533 on every pod IP
@@ -215,9 +215,8 @@ describe('galera-warden agent: scaling the cores while satellites serve Galera t
     for (const n of ['core-4', 'core-3', 'core-2']) await removeCore(n);
     await converges('2 cores', ['127.0.0.31', '127.0.0.32']);
 
-    // recycle: a new pod (new IP) comes up, then an old one goes, one at a time (a rolling update). Each
-    // change converges before the next: a node whose every listed peer vanishes before it synced stays
-    // stranded (see docs/agent.md, "Limits"), which this test does not exercise.
+    // recycle: a new pod (new IP) comes up, then an old one goes, one at a time (a rolling update), each
+    // change converging before the next
     await nextStep('recycle');
     await addMember('core', 'core-5', '127.0.0.36');
     await converges('recycle: +core-5', ['127.0.0.31', '127.0.0.32', '127.0.0.36']);
@@ -227,6 +226,15 @@ describe('galera-warden agent: scaling the cores while satellites serve Galera t
     await converges('recycle: +core-6', ['127.0.0.32', '127.0.0.36', '127.0.0.37']);
     await removeCore('core-1');
     await converges('recycled cores', ['127.0.0.36', '127.0.0.37']);
+
+    // replaced at once: two new cores come, both old ones go right away. Here ProxySQL's own sync (300 ms)
+    // usually keeps up, so this step also passes without the agents' stranded-node repair (checked once);
+    // the stranded case itself is pinned by src/agent/agent-runtime.test.ts
+    await nextStep('replace at once');
+    await addMember('core', 'core-10', '127.0.0.41');
+    await addMember('core', 'core-11', '127.0.0.42');
+    for (const n of ['core-5', 'core-6']) await removeCore(n);
+    await converges('replaced at once', ['127.0.0.41', '127.0.0.42']);
 
     // every core goes: the cores' list is empty, the satellites fall back to their config (the Service)
     await nextStep('no cores');
@@ -242,7 +250,7 @@ describe('galera-warden agent: scaling the cores while satellites serve Galera t
 
     const report = [...tally.entries()].map(([s, per]) => `${s}: ${[...per.entries()].map(([n, x]) => `${n} ok=${x.ok} failed=${x.failed}${x.errors.length ? ` (${x.errors.join('; ')})` : ''}`).join(', ')}`);
     t.diagnostic(`satellite rounds per step: ${report.join(' | ')}`);
-    for (const s of ['scale to 5', 'scale to 2', 'recycle', 'no cores', 'cores back']) {
+    for (const s of ['scale to 5', 'scale to 2', 'recycle', 'replace at once', 'no cores', 'cores back']) {
       for (const n of sats.keys()) assert.ok((tally.get(s)?.get(n)?.ok ?? 0) > 0, `${n} answered in step ${s}`);
     }
     for (const m of [...cores.values(), ...sats.values()]) assert.equal(m.agent.exitCode, null, `agent of ${m.name} still running: ${m.err()}`);

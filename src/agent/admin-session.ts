@@ -42,6 +42,8 @@ export class AdminSession {
   #lastOkAt = 0;
   #lastError: string | undefined;
   #closed = false;
+  /** aborts a connection attempt under way when the session is closed */
+  readonly #closing = new AbortController();
 
   constructor(o: AdminSessionOptions) {
     this.#o = { connectTimeoutMs: 2000, callTimeoutMs: 3000, backoffMinMs: 250, backoffMaxMs: 10_000, maxWaiting: 8, ...o };
@@ -120,7 +122,7 @@ export class AdminSession {
     }
     const timeout = Math.max(1, Math.min(this.#o.connectTimeoutMs, deadline - now));
     try {
-      const c = await AdminClient.connect({ host: this.#o.host, port: this.#o.port, user: this.#o.user, password: this.#o.password, connectTimeoutMs: timeout, queryTimeoutMs: this.#o.callTimeoutMs });
+      const c = await AdminClient.connect({ host: this.#o.host, port: this.#o.port, user: this.#o.user, password: this.#o.password, connectTimeoutMs: timeout, queryTimeoutMs: this.#o.callTimeoutMs, signal: this.#closing.signal });
       this.#connects += 1;
       if (this.#closed) {
         c.destroy();
@@ -153,9 +155,10 @@ export class AdminSession {
     this.#nextAttemptAt = 0;
   }
 
-  /** COM_QUIT on the open connection; later calls fail. */
+  /** COM_QUIT on the open connection (a connection attempt under way is cut); later calls fail. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#closing.abort();
     const c = this.#client;
     this.#client = undefined;
     await c?.close();
@@ -163,6 +166,7 @@ export class AdminSession {
 
   destroy(): void {
     this.#closed = true;
+    this.#closing.abort();
     this.#client?.destroy();
     this.#client = undefined;
   }

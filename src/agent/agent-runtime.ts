@@ -1,11 +1,13 @@
 // The agent's work loop: one tick at a time (never two at once), every interval and whenever the pod list
 // changes. Core: the elected core makes proxysql_servers equal to the serving core pods and runs LOAD
 // PROXYSQL SERVERS TO RUNTIME only when that changed it or when the serving satellites changed; the other
-// cores stand by. Satellite: when every core it points at is gone, LOAD PROXYSQL SERVERS FROM CONFIG (the
-// core service of its config), once until things change again.
+// cores stand by, except when stranded (their table names no other serving core pod: they could never sync
+// again), then they write the serving core pods once. Satellite: points at the core pods (stranded: it
+// writes the serving core pods); when every core it points at is gone and no core pod serves, LOAD PROXYSQL
+// SERVERS FROM CONFIG (the core service of its config), once until things change again.
 import { quote } from '../apply/proxysql/admin-client.js';
 import type { AdminSession } from './admin-session.js';
-import { desiredRows, everyCoreGone, parseRows, podSetKey, rewriteStatements, sameRows } from './cluster-rows.js';
+import { desiredRows, everyCoreGone, parseRows, podSetKey, rewriteStatements, sameRows, stranded } from './cluster-rows.js';
 import type { ServerRow } from './cluster-rows.js';
 import type { LeaseElector } from './lease-election.js';
 import { servingPods } from './pod-watcher.js';
@@ -30,6 +32,8 @@ export interface AgentRuntimeOptions {
   /** core mode: the election (absent: this core always acts) */
   elector?: LeaseElector;
   adminPort: number;
+  /** this pod's name (a core's own row is no peer to sync from) */
+  podName?: string;
   intervalMs: number;
   coreStaleMs: number;
   log: AgentLog;
@@ -37,7 +41,7 @@ export interface AgentRuntimeOptions {
 
 export interface Reload {
   at: number;
-  reason: 'cores-changed' | 'satellites-changed' | 'every-core-gone' | 'forced';
+  reason: 'cores-changed' | 'satellites-changed' | 'every-core-gone' | 'stranded' | 'forced';
   rows: ServerRow[];
 }
 
@@ -116,10 +120,15 @@ export class AgentRuntime {
 
   async #core(): Promise<void> {
     const { cores, satellites, admin } = this.#o;
-    if (!cores.synced || !this.acting) return;
-    const want = desiredRows(servingPods(cores.pods.values()), this.#o.adminPort);
+    if (!cores.synced) return;
+    const serving = servingPods(cores.pods.values());
+    const want = desiredRows(serving, this.#o.adminPort);
     // never empty the table: no serving core (this one starting, the API lagging) means wait
     if (want.length === 0) return;
+    if (!this.acting) {
+      await this.#unstrand(serving, want);
+      return;
+    }
     const satKey = satellites?.synced ? podSetKey(servingPods(satellites.pods.values())) : undefined;
     const have = parseRows(await admin.query('SELECT hostname, port, weight, comment FROM runtime_proxysql_servers'));
     const force = this.#force;
@@ -136,9 +145,24 @@ export class AgentRuntime {
     if (satKey !== undefined) this.#satellitesKey = satKey;
   }
 
+  /** A standby core or a satellite whose table names no serving core pod: write the serving core pods. */
+  async #unstrand(serving: PodInfo[], want: ServerRow[], known?: ServerRow[]): Promise<boolean> {
+    const have = known ?? parseRows(await this.#o.admin.query('SELECT hostname, port, weight, comment FROM runtime_proxysql_servers'));
+    if (!stranded(have, serving, this.#o.podName)) return false;
+    await this.#o.admin.queries(rewriteStatements(want, quote));
+    this.#configRows = undefined;
+    this.#loaded('stranded', want);
+    this.#o.log.info({ from: have.map(addr), to: want.map(addr) }, 'proxysql_servers names no serving core pod: rewritten to the serving core pods, LOAD PROXYSQL SERVERS TO RUNTIME');
+    return true;
+  }
+
   async #satellite(): Promise<void> {
     const { cores, admin } = this.#o;
     const have = parseRows(await admin.query('SELECT hostname, port, weight, comment FROM runtime_proxysql_servers'));
+    // core pods serve: point at them if the table names none (every listed core replaced before this node
+    // synced, or the core Service of the config while the cores were away)
+    const serving = cores.synced ? servingPods(cores.pods.values()) : [];
+    if (!this.#force && serving.length > 0 && await this.#unstrand(serving, desiredRows(serving, this.#o.adminPort), have)) return;
     const metrics = (await admin.query('SELECT hostname, port, last_check_ms, Uptime_s FROM stats_proxysql_servers_metrics'))
       .map((r) => ({ hostname: r.hostname ?? '', port: Number(r.port), lastCheckMs: Number(r.last_check_ms), uptimeS: Number(r.Uptime_s) }));
     const ips = new Set(cores.synced ? servingPods(cores.pods.values()).map((p) => p.ip!) : []);

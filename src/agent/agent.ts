@@ -1,6 +1,9 @@
 // `galera-warden agent`: wires the admin session, the pod watchers, the Lease election (core), the work loop
 // and the pod's HTTP endpoints, and owns the process's end: /shutdown drains and then exits 0; SIGTERM
-// stops cleanly (waiting for a drain under way) and exits 0.
+// stops cleanly (waiting for a drain under way) and exits 0. Start-up: the HTTP endpoints and the pod
+// watchers first, then a wait for the admin interface's first answer (the startupProbe's condition), then the
+// election and the work loop: a core whose ProxySQL does not answer yet never takes the Lease. An abort (the
+// CLI's SIGTERM / SIGINT) at any point of start-up closes what was opened and resolves with no agent.
 import type { AgentSettings } from '../config/sections/agent.js';
 import type { Logger } from '../runtime/logger.js';
 import { AdminSession } from './admin-session.js';
@@ -22,7 +25,16 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-export async function startAgent(s: AgentSettings, log: Logger, o: { exitOnShutdown?: boolean } = {}): Promise<RunningAgent> {
+export interface StartOptions {
+  /** false: /shutdown drains but does not stop the agent (tests) */
+  exitOnShutdown?: boolean;
+  /** aborted: stop (during start-up: give start-up up, close what it opened, resolve undefined) */
+  signal?: AbortSignal;
+}
+
+/** The running agent, or undefined when `o.signal` aborted start-up (everything it opened is closed by then). */
+export async function startAgent(s: AgentSettings, log: Logger, o: StartOptions = {}): Promise<RunningAgent | undefined> {
+  if (o.signal?.aborted) return undefined;
   const admin = new AdminSession({ host: s.adminHost, port: s.adminPort, user: s.adminUser, password: s.adminPassword, callTimeoutMs: s.callTimeoutMs, connectTimeoutMs: Math.min(2000, s.callTimeoutMs) });
   const k = kubeClients(loadKubeConfig({ kubeconfig: s.kubeconfig }), s.kubeRequestTimeoutMs);
   const ref: { rt?: AgentRuntime } = {};
@@ -40,13 +52,15 @@ export async function startAgent(s: AgentSettings, log: Logger, o: { exitOnShutd
       onError: onKubeError,
     })
     : undefined;
-  const rt = new AgentRuntime({ mode: s.mode, admin, cores, ...(satellites && { satellites }), ...(elector && { elector }), adminPort: s.adminPort, intervalMs: s.intervalMs, coreStaleMs: s.coreStaleMs, log });
-  ref.rt = rt;
+  const rt = new AgentRuntime({ mode: s.mode, admin, cores, ...(satellites && { satellites }), ...(elector && { elector }), adminPort: s.adminPort, podName: s.podName, intervalMs: s.intervalMs, coreStaleMs: s.coreStaleMs, log });
+  // ref.rt is set once start-up is over: pod changes before that do not run the work loop
 
   let draining: Promise<ProbeAnswer> | undefined;
   let stopping: Promise<void> | undefined;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => { resolveDone = r; });
+  let wake!: () => void;
+  const stopAsked = new Promise<void>((r) => { wake = r; });
   const probeMs = Math.min(1000, s.callTimeoutMs);
   const answer = async (sql: string): Promise<ProbeAnswer> => {
     await admin.query(sql, probeMs);
@@ -89,6 +103,7 @@ export async function startAgent(s: AgentSettings, log: Logger, o: { exitOnShutd
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      wake();
       if (draining) await draining;
       await rt.stop();
       cores.stop();
@@ -102,12 +117,42 @@ export async function startAgent(s: AgentSettings, log: Logger, o: { exitOnShutd
     return stopping;
   };
 
-  cores.start();
-  satellites?.start();
+  o.signal?.addEventListener('abort', () => { void stop(); }, { once: true });
+  if (o.signal?.aborted) void stop();
+  if (!stopping) {
+    cores.start();
+    satellites?.start();
+  }
+  if (!(await firstAnswer(admin, s.callTimeoutMs, Math.min(1000, s.intervalMs), () => stopping !== undefined, stopAsked, log))) {
+    await stopping;
+    log.info({ mode: s.mode, pod: s.podName }, 'agent stopped during start-up');
+    return undefined;
+  }
+  ref.rt = rt;
   elector?.start();
   rt.start();
   log.info({ mode: s.mode, pod: s.podName, namespace: s.namespace, admin: admin.address, http: `${s.httpHost}:${http.port}` }, 'agent started');
   return { httpPort: http.port, done, stop };
+}
+
+/** Start-up's wait: true once the admin interface has answered, false when the agent is stopped first. */
+async function firstAnswer(admin: AdminSession, callMs: number, retryMs: number, stopped: () => boolean, stopAsked: Promise<void>, log: Logger): Promise<boolean> {
+  let told = false;
+  while (!stopped()) {
+    try {
+      await admin.query('SELECT 1', callMs);
+      return true;
+    } catch (err) {
+      // a probe's own call may have answered meanwhile
+      if (admin.state.lastOkAt > 0) return true;
+      if (!told && !stopped()) log.info({ admin: admin.address, err: (err as Error).message }, 'start-up: waiting for the ProxySQL admin interface');
+      told = true;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([stopAsked, new Promise<void>((r) => { timer = setTimeout(r, retryMs); })]);
+    clearTimeout(timer);
+  }
+  return false;
 }
 
 async function status(s: AgentSettings, admin: AdminSession, rt: AgentRuntime, cores: PodWatcher, elector: LeaseElector | undefined): Promise<unknown> {

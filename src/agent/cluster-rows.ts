@@ -62,6 +62,17 @@ export function everyCoreGone(rows: readonly ServerRow[], metrics: readonly Peer
   });
 }
 
+/**
+ * A node is stranded when serving core pods exist (other than itself: `self` is its pod name) and its
+ * proxysql_servers names none of them (empty, every listed peer gone, or only the core Service of its
+ * config): ProxySQL syncs only from the peers its own table lists, and only from one whose table is newer
+ * than its own, so such a node would keep its table until somebody rewrites it.
+ */
+export function stranded(rows: readonly ServerRow[], servingCores: readonly PodInfo[], self?: string): boolean {
+  const peers = new Set(servingCores.filter((p) => p.name !== self && p.ip !== undefined).map((p) => p.ip!));
+  return peers.size > 0 && !rows.some((r) => peers.has(r.hostname));
+}
+
 /** The statements that make proxysql_servers equal to `rows` and load them (one statement per call). */
 export function rewriteStatements(rows: readonly ServerRow[], quote: (s: string) => string): string[] {
   return [

@@ -154,7 +154,8 @@ export class PodWatcher {
         else this.#pods.set(i.name, i);
         this.#o.onChange?.();
       }, finish);
-      if (done) this.#abort.abort();
+      // ended, or stopped, while the watch was being opened (stop() had no controller to abort yet)
+      if (done || this.#stopped) this.#abort.abort();
     } catch (err) {
       finish(err);
     }

@@ -78,6 +78,12 @@ export function registerAgent(program: Command): void {
   for (const [flag, , env, description] of FLAGS) cmd.addOption(new Option(flag, description).env(env));
   cmd.option('--log-format <json|pretty>', 'log format', 'json');
   cmd.action(async (o: Record<string, string | undefined>) => {
+    // first of all: a SIGTERM / SIGINT during start-up (the imports, the wait for the admin interface) gives
+    // start-up up cleanly and exits 0, as one after it stops the agent; a second signal changes nothing
+    const stopAsked = new AbortController();
+    const onSignal = (): void => stopAsked.abort();
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
     const { agentSection } = await import('../config/sections/agent.js');
     const { createLogger } = await import('../runtime/logger.js');
     const { startAgent } = await import('../agent/agent.js');
@@ -87,11 +93,8 @@ export function registerAgent(program: Command): void {
       throw new UsageError(parsed.error.issues.map((i) => `${byKey.get(String(i.path[0])) ?? String(i.path[0])}: ${i.message}`).join('; '));
     }
     const log = createLogger({ level: 'info', format: o.logFormat === 'pretty' ? 'pretty' : 'json' });
-    const agent = await startAgent(parsed.data, log);
-    const onSignal = (): void => { void agent.stop(); };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-    process.exitCode = await agent.done;
+    const agent = await startAgent(parsed.data, log, { signal: stopAsked.signal });
+    process.exitCode = agent ? await agent.done : 0;
     // nothing else may hold the process (a watch socket, a timer): the agent has stopped
     process.exit(process.exitCode);
   });

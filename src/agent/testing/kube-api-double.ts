@@ -207,6 +207,8 @@ export class KubeApiDouble {
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    // the API server flushes the headers when the watch starts, before any event
+    res.flushHeaders();
     const matches = (o: Obj) => o.metadata.namespace === ns && matchesSelector(o.metadata.labels as Record<string, string>, selector);
     if (n === undefined) {
       for (const p of this.#pods.values()) if (matches(p)) res.write(`${JSON.stringify({ type: 'ADDED', object: p })}\n`);

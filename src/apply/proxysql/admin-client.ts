@@ -35,6 +35,8 @@ export interface AdminClientOptions extends AdminTarget {
   queryTimeoutMs?: number;
   /** absolute time (epoch ms) after which nothing more is attempted */
   deadline?: number;
+  /** aborted while connecting: the socket is destroyed and connect() rejects */
+  signal?: AbortSignal;
 }
 
 /** A string literal for the admin interface: '' doubles a quote; a backslash stays a backslash. */
@@ -87,7 +89,18 @@ export class AdminClient {
     });
     c.#conn = conn;
     conn.on('error', () => undefined);
-    await c.#within(timeout, 'login', () => new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve()))));
+    const given = (): ProxySqlError => new ProxySqlError('E_PROXYSQL_CONNECT', `ProxySQL admin ${c.address}: connect given up (closing)`);
+    let onAbort: (() => void) | undefined;
+    try {
+      await c.#within(timeout, 'login', () => new Promise<void>((resolve, reject) => {
+        onAbort = (): void => { c.destroy(); reject(given()); };
+        if (o.signal?.aborted) return onAbort();
+        o.signal?.addEventListener('abort', onAbort, { once: true });
+        conn.connect((err) => (err ? reject(err) : resolve()));
+      }));
+    } finally {
+      if (onAbort) o.signal?.removeEventListener('abort', onAbort);
+    }
     return c;
   }
 
