@@ -101,7 +101,7 @@ export interface CommandResult {
 /** Whether an instance can route (the health port's /ready): a writer routed and fresh ticks, else why not. */
 export type Readiness =
   | { ready: true; writers: string[] }
-  | { ready: false; reason: 'draining' | 'no writer' | 'ticks failing' | 'ticks stale' | 'coordination unavailable' | 'traffic disabled'; detail: string };
+  | { ready: false; reason: 'draining' | 'no writer' | 'ticks failing' | 'ticks stale' | 'coordination unavailable' | 'traffic disabled'; detail: string; decided?: string[] };
 
 /** What the report layer may read and ask; implemented by the runtime. */
 export interface ReportSource {

@@ -93,6 +93,13 @@ describe('health port /writer/<node>', () => {
     draining = false;
     assert.equal((await get('/writer/node2')).status, 200);
   });
+  it('a router that failed to apply the writer: /ready 503, but /writer/ follows the decision (200 for it, 503 for the others)', async () => {
+    Object.assign(health, { writers: ['node2'], routed: false });
+    assert.equal((await get('/ready')).status, 503);
+    assert.deepEqual(await get('/writer/node2'), { status: 200, body: { status: 'writer', node: 'node2' } });
+    assert.equal((await get('/writer/node1')).status, 503);
+    Object.assign(health, { routed: true });
+  });
   it('/writer/ without a node stays the liveness answer', async () => {
     assert.deepEqual(await get('/writer/'), { status: 200, body: { status: 'serving' } });
   });

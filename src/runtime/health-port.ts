@@ -15,6 +15,9 @@ export const READY_PATHS: readonly string[] = ['/ready', '/health/ready'];
 export const WRITER_PREFIX = '/writer/';
 
 export function writerCheck(r: Readiness, node: string): { status: number; body: Record<string, unknown> } {
+  // a router that failed to apply the decided writer does not turn the check off for the others: the check
+  // follows the decision (a HAProxy whose runtime commands failed is still held to it by this check)
+  if (!r.ready && r.decided?.includes(node)) return { status: 200, body: { status: 'writer', node } };
   if (!r.ready) return { status: 503, body: { status: 'not writer', node, reason: r.reason, detail: r.detail } };
   if (r.writers.includes(node)) return { status: 200, body: { status: 'writer', node } };
   return { status: 503, body: { status: 'not writer', node, reason: 'not the writer', detail: `writes go to ${r.writers.join(', ')}` } };

@@ -24,7 +24,8 @@ export function readiness(i: ReadinessInput): Readiness {
   if (h.trafficOff) return { ready: false, reason: 'traffic disabled', detail: h.trafficOff };
   if (h.writers.length === 0 && h.coordination) return { ready: false, reason: 'coordination unavailable', detail: h.coordination };
   if (h.writers.length === 0) return { ready: false, reason: 'no writer', detail: 'no node is eligible for the writer role' };
-  if (!h.routed) return { ready: false, reason: 'no writer', detail: `a router failed to route the writer ${h.writers.join(', ')}` };
+  // decided: the writer check (/writer/<node>) follows the decision even when one router failed to apply it
+  if (!h.routed) return { ready: false, reason: 'no writer', detail: `a router failed to route the writer ${h.writers.join(', ')}`, decided: [...h.writers] };
   return { ready: true, writers: [...h.writers] };
 }
 
