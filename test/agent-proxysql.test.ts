@@ -228,9 +228,11 @@ describe('galera-warden agent against real ProxySQL and the Kubernetes API doubl
     const sat = pods.get('sat-0')!;
     await until('reloaded from the config', async () => (await status(s)).lastReload?.reason === 'every-core-gone');
     assert.deepEqual(await sat.runtimeServers(), want('127.0.0.11'));
-    const ticks = (await status(s)).counts.ticks;
+    // the satellite may have pointed itself at the core pods before they went (a load of its own): what must
+    // not happen is a reload loop once every core is gone
+    const { ticks, loads } = (await status(s)).counts;
     await until('10 more ticks', async () => (await status(s)).counts.ticks >= ticks + 10);
-    assert.equal((await status(s)).counts.loads, 1, 'no reload loop while the core service is down');
+    assert.equal((await status(s)).counts.loads, loads, 'no reload loop while the core service is down');
 
     // a client connected to the satellite; preStop: readiness goes 503, the client is let go, exit 0
     const client = await mysql.createConnection({ host: '127.0.0.21', port: MYSQL, user: 'app', password: 'app' });
