@@ -56,9 +56,9 @@ export function summarizeRounds(rounds: readonly RoundRecord[], ops: readonly Op
     else if (v.rule === 'lost') c.lost++;
     else c.other++;
   }
+  const acks = ops.filter((o) => o.outcome === 'ok').map((o) => o.completeAt);
   return rounds.map((r, i) => {
     const inRound = ops.filter((o) => o.kind === 'write' && o.invokeAt >= r.startAt && o.invokeAt < r.endAt);
-    const acks = ops.filter((o) => o.outcome === 'ok').map((o) => o.completeAt);
     return {
       round: r.round,
       faults: describeFaults(r.faults),
