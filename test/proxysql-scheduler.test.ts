@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { FakeGaleraServer } from '../src/observe/testing/fake-galera-server.js';
-import { MAIN, runScript, runSchedulerProcess, statusOf, writePxcConfig } from './support/proxysql-scheduler-process.js';
+import { GENEROUS_DEADLINE, MAIN, runScript, runSchedulerProcess, statusOf, writePxcConfig } from './support/proxysql-scheduler-process.js';
 import type { ProxySqlTarget } from './support/proxysql-targets.js';
 import { TARGETS, seed, skipFor, startTarget } from './support/proxysql-targets.js';
 
@@ -125,7 +125,7 @@ for (const kind of TARGETS) {
     });
 
     it('`galera-warden scheduler` takes the same arguments; --help prints help and exits 0', async () => {
-      const r = await runScript(MAIN, ['scheduler', `--configfile=${path.basename(config)}`, `--configpath=${dir}`]);
+      const r = await runScript(MAIN, ['scheduler', `--configfile=${path.basename(config)}`, `--configpath=${dir}`, GENEROUS_DEADLINE]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(statusOf(r), 'applied');
       for (const args of [['scheduler', '--help'], ['scheduler', '-h']]) {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SandboxError } from '../model/errors.js';
-import { NodeExitedWhileStarting, startWithRetries } from './node-process.js';
+import { NodeExitedWhileStarting, isNodeProcess, startWithRetries } from './node-process.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-node-process-'));
 const errorLog = path.join(dir, 'error.log');
@@ -51,5 +51,24 @@ describe('startWithRetries (the sandbox restart hook on a loaded host)', () => {
     const s = starts(0, new SandboxError('node1 did not reach Synced within 120000 ms'));
     await assert.rejects(startWithRetries('node1', s.start, { attempts: 4, pauseMs: 1, sleep: async () => {} }), /did not reach Synced/);
     assert.equal(s.calls.length, 1);
+  });
+});
+
+describe('isNodeProcess (is the pid in warden.pid still this node?)', () => {
+  const cnf = '/tmp/sb/node1/my.cnf';
+  it('the node\'s mariadbd, or the `ip netns exec` that is about to become it: yes', () => {
+    assert.equal(isNodeProcess(`mariadbd\0--defaults-file=${cnf}\0`, undefined, cnf), true);
+    assert.equal(isNodeProcess(`ip\0netns\0exec\0gw-n1\0mariadbd\0--defaults-file=${cnf}\0`, undefined, cnf), true);
+  });
+  it('in the middle of the exec (empty command line): the program decides; a netns start is not taken for a dead one', () => {
+    assert.equal(isNodeProcess('', '/usr/sbin/mariadbd', cnf), true);
+    assert.equal(isNodeProcess('', '/usr/bin/ip', cnf), true);
+    assert.equal(isNodeProcess('', '/usr/sbin/mariadbd (deleted)', cnf), true);
+    assert.equal(isNodeProcess('', '/usr/bin/sleep', cnf), false);
+    assert.equal(isNodeProcess('', undefined, cnf), false);
+  });
+  it('a reused pid (another program, another node\'s mariadbd): no', () => {
+    assert.equal(isNodeProcess('sleep\x00600\x00', '/usr/bin/sleep', cnf), false);
+    assert.equal(isNodeProcess('mariadbd\0--defaults-file=/tmp/sb/node2/my.cnf\0', '/usr/sbin/mariadbd', cnf), false);
   });
 });

@@ -11,6 +11,19 @@ export type ProcState = 'running' | 'frozen' | 'stopped';
 
 const pidFile = (n: SandboxNode) => path.join(n.dir, 'warden.pid');
 
+/**
+ * Whether a live process is this node's mariadbd (or the `ip netns exec` that becomes it), from its /proc entries.
+ * An empty command line is a process in the middle of an exec (`ip netns exec` replacing itself by mariadbd: the
+ * kernel has switched to the new program but not yet laid out its arguments), so the program it runs decides.
+ * A pid reused by another program never counts.
+ */
+export function isNodeProcess(cmdline: string, exe: string | undefined, cnf: string): boolean {
+  if (cmdline.includes(cnf)) return true;
+  if (cmdline !== '' || exe === undefined) return false;
+  const program = path.basename(exe.replace(/ \(deleted\)$/, ''));
+  return program === 'mariadbd' || program === 'ip';
+}
+
 /** The node's pid when its mariadbd is alive (checked against /proc so that a reused pid never counts). */
 export function livePid(node: SandboxNode): number | undefined {
   let pid: number;
@@ -22,7 +35,15 @@ export function livePid(node: SandboxNode): number | undefined {
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
   try {
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    if (!cmdline.includes(nodePaths(node).cnf)) return undefined;
+    let exe: string | undefined;
+    if (cmdline === '') {
+      try {
+        exe = fs.readlinkSync(`/proc/${pid}/exe`);
+      } catch {
+        exe = undefined;
+      }
+    }
+    if (!isNodeProcess(cmdline, exe, nodePaths(node).cnf)) return undefined;
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return undefined;
     return pid;
