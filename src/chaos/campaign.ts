@@ -1,5 +1,6 @@
 // `galera-warden chaos`: a fault campaign against a sandbox of its own. Two or more `galera-warden run`
-// instances (built-in proxy each, the Galera writer record shared), each driving its own real HAProxy; write
+// instances (built-in proxy each, the Galera writer record shared), each driving its own real HAProxy (and its
+// own real ProxySQL with `--routers ...,proxysql`); write
 // clients send unique rows through every router the whole time. Round by round a fault from the seeded plan is
 // injected, held, healed, and the campaign waits until every router writes again. At the end every node is read
 // back and the history checker (src/check) judges the whole history: no two nodes took writes at once, no
@@ -17,8 +18,12 @@ import { createHistoryTable, readBackRows, WriteClient } from '../check/write-cl
 import { RECORD_TABLE } from '../coordinate/galera-writer-store.js';
 import { mergeConfig } from '../sandbox/merge-config.js';
 import { Sandbox } from '../sandbox/sandbox.js';
+import type { EtcdProcess } from './etcd-process.js';
+import { startEtcd } from './etcd-process.js';
 import type { HaproxyProcess } from './haproxy-process.js';
 import { startHaproxy } from './haproxy-process.js';
+import type { ProxysqlProcess } from './proxysql-process.js';
+import { startProxysql } from './proxysql-process.js';
 import type { FaultKind, PlannedFault } from './plan.js';
 import { planRounds } from './plan.js';
 import type { InjectedFault, RoundRecord, RoundSummary } from './summary.js';
@@ -28,7 +33,13 @@ import { startRelay } from './tcp-relay.js';
 import type { WardenProcess } from './warden-process.js';
 import { CLI, startWarden } from './warden-process.js';
 
-export type ChaosRouter = 'proxy' | 'haproxy';
+export type ChaosRouter = 'proxy' | 'haproxy' | 'proxysql';
+
+/** the adapter name a router's apply errors carry in /api/decisions */
+const ADAPTER: Record<ChaosRouter, string> = { proxy: 'builtin', haproxy: 'haproxy', proxysql: 'proxysql' };
+/** ProxySQL's writer and reader hostgroups in the campaign */
+const HG_WRITER = 100;
+const HG_READER = 101;
 
 export interface CampaignOptions {
   rounds: number;
@@ -44,7 +55,10 @@ export interface CampaignOptions {
   settleMs: number;
   /** a round that has not recovered within this long after its heal ends the campaign */
   recoverTimeoutMs: number;
-  /** the sandbox's nodes use basePort+11.., the instances basePort+100+10k.., the HAProxys basePort+200+10k.. */
+  /**
+   * the sandbox's nodes use basePort+11.., the instances basePort+100+10k.., the HAProxys basePort+200+10k..,
+   * the ProxySQLs basePort+310+2k (admin) and basePort+311+2k (MySQL)
+   */
   basePort: number;
   netns: boolean;
   /** network-namespace sandbox: third octet of its 10.213.X.0/24 */
@@ -60,6 +74,13 @@ export interface CampaignOptions {
    * faults (loopback sandboxes only). Their ports: basePort+300+i (health checks), basePort+400+10k (HAProxys).
    */
   baseline?: boolean;
+  /**
+   * Galera-native fencing of every instance ([fencing] mode; default "off"): "dead" evicts a killed node through a
+   * survivor, "unresponsive" also a frozen one; an evicted node that resumes is restarted through `sandbox restart`
+   */
+  fencing?: 'off' | 'dead' | 'unresponsive';
+  /** where the instances keep the writer record: the Galera nodes (default) or one etcd (basePort+340, peer +341) */
+  store?: 'galera' | 'etcd';
   log: (line: string) => void;
 }
 
@@ -103,6 +124,9 @@ interface Instance {
   config: string;
   warden?: WardenProcess;
   haproxy?: HaproxyProcess;
+  proxysqlAdmin: number;
+  proxysqlPort: number;
+  proxysql?: ProxysqlProcess;
   /** with the cut-warden fault: the relays through which this instance (only) reaches each node */
   relays: TcpRelay[];
   /** decisions by incarnation (pid) and seq */
@@ -119,11 +143,12 @@ export class ChaosCampaign {
   private readonly baselineRouters: { name: string; port: number; haproxy: HaproxyProcess }[] = [];
   private readonly healthchecks: ChildProcess[] = [];
   private closed = false;
+  private etcd: EtcdProcess | undefined;
 
   constructor(private readonly o: CampaignOptions) {}
 
   private routerNames(): string[] {
-    return this.instances.flatMap((i) => this.o.routers.map((r) => `${r === 'proxy' ? 'proxy' : 'haproxy'}-${i.name}`));
+    return this.instances.flatMap((i) => this.o.routers.map((r) => `${r}-${i.name}`));
   }
 
   private async api<T>(i: Instance, p: string): Promise<T> {
@@ -140,6 +165,13 @@ export class ChaosCampaign {
   }
 
   private async epoch(): Promise<number> {
+    if (this.etcd) {
+      // the record is in etcd: the epoch the live instances report
+      const views = await Promise.all(this.instances.filter((i) => i.warden?.child.exitCode === null).map((i) => this.api<{ epoch?: number }>(i, '/api/cluster').catch(() => undefined)));
+      const epochs = views.map((v) => v?.epoch).filter((e): e is number => typeof e === 'number');
+      if (epochs.length === 0) throw new Error('no instance reported the record\'s epoch');
+      return Math.max(...epochs);
+    }
     for (const n of this.sb!.layout.nodes) {
       try {
         const rows = await this.sb!.sql(n.index, `SELECT COALESCE(MAX(epoch), 0) FROM galera_warden.${RECORD_TABLE}`, 5000);
@@ -178,7 +210,7 @@ export class ChaosCampaign {
     const out: Record<string, RoutingSpan[]> = {};
     for (const i of this.instances) {
       for (const r of this.o.routers) {
-        const adapter = r === 'proxy' ? 'builtin' : 'haproxy';
+        const adapter = ADAPTER[r];
         out[`${r}-${i.name}`] = [...i.decisions.values()].filter((d) => !d.failed.includes(adapter)).map((d) => ({ from: d.at + d.durationMs, decidedAt: d.at, writers: d.writers })).sort((a, b) => a.from - b.from);
       }
     }
@@ -191,6 +223,11 @@ export class ChaosCampaign {
     o.log(`sandbox: 3 nodes (${o.netns ? 'network namespaces' : 'loopback'}) in ${o.dir}, ports from ${o.basePort}`);
     this.sb = await Sandbox.up({ dir: path.join(o.dir, 'sandbox'), nodes: 3, basePort: o.basePort, mode: o.netns ? 'netns' : 'loopback', subnet: o.subnet, log: (l) => o.log(`  ${l}`) });
     const sb = this.sb;
+    if (o.store === 'etcd') {
+      this.etcd = await startEtcd({ clientPort: o.basePort + 340, peerPort: o.basePort + 341, name: 'chaos' });
+      o.log(`etcd (the writer record) at ${this.etcd.endpoint}`);
+    }
+    const coordination = this.etcd ? `store = "etcd"\nendpoints = ["${this.etcd.endpoint}"]` : 'store = "galera"';
     const n1 = sb.node(1);
     const direct = await mysql.createConnection({ host: n1.host, port: n1.sqlPort, user: 'app', password: sb.password('app') });
     try {
@@ -201,7 +238,12 @@ export class ChaosCampaign {
     for (let k = 0; k < o.instances; k++) {
       const name = letter(k);
       const proxy = o.basePort + 100 + 10 * k;
-      const i: Instance = { name, api: proxy + 3, proxy, haproxyPort: o.basePort + 200 + 10 * k, config: path.join(o.dir, `warden-${name}.toml`), decisions: new Map(), relays: [] };
+      const i: Instance = {
+        name, api: proxy + 3, proxy, haproxyPort: o.basePort + 200 + 10 * k, proxysqlAdmin: o.basePort + 310 + 2 * k, proxysqlPort: o.basePort + 311 + 2 * k,
+        config: path.join(o.dir, `warden-${name}.toml`), decisions: new Map(), relays: [],
+      };
+      // listed at once: close() stops whatever of it was started, should the set-up fail half-way
+      this.instances.push(i);
       // cut-warden: the instance reaches every node through relays of its own (basePort+450+10k+i); its HAProxy
       // reaches them directly, so that only the instance is cut off
       let nodes = '';
@@ -211,6 +253,16 @@ export class ChaosCampaign {
       }
       const socket = path.join(o.dir, `haproxy-${name}.sock`);
       const haproxy = o.routers.includes('haproxy') ? `\n[haproxy]\nsocket = "${socket}"\nbind = "127.0.0.1"\nwriterPort = ${i.haproxyPort}\nreaderPort = ${i.haproxyPort + 1}\ncheckInterMs = 1000\n` : '';
+      // the instance's own ProxySQL: the instance writes its hostgroups; the write clients log in as the application
+      let proxysql = '';
+      if (o.routers.includes('proxysql')) {
+        i.proxysql = await startProxysql({
+          adminPort: i.proxysqlAdmin, mysqlPort: i.proxysqlPort, appUser: 'app', appPassword: sb.password('app'), writerHostgroup: HG_WRITER,
+          monitorUser: 'warden', monitorPassword: sb.password('warden'),
+        });
+        proxysql = `\n[proxysql]\nenabled = true\nhost = "127.0.0.1"\nport = ${i.proxysqlAdmin}\nuser = "admin"\npassword = "admin"\nhgW = ${HG_WRITER}\nhgR = ${HG_READER}\napplyTimeoutMs = 3000\n`;
+      }
+      const fencing = (o.fencing ?? 'off') === 'off' ? '' : `\n[fencing]\nmode = "${o.fencing}"\nrestartHook = ${JSON.stringify([process.execPath, CLI, 'sandbox', '--dir', sb.dir, 'restart', '{node}'])}\n`;
       const extra = `
 [routing]
 retryUp = 2
@@ -228,7 +280,7 @@ stateFile = "${path.join(o.dir, `state-${name}.json`)}"
 logLevel = "info"
 
 [coordination]
-store = "galera"
+${coordination}
 instanceId = "warden-${name}"
 timeoutMs = 1500
 
@@ -243,7 +295,7 @@ drainMs = 500
 [api]
 host = "127.0.0.1"
 port = ${i.api}
-${haproxy}`;
+${haproxy}${proxysql}${fencing}`;
       const base = fs.readFileSync(sb.configPath, 'utf8');
       fs.writeFileSync(i.config, mergeConfig(base, `${extra}\n${nodes}`));
       if (haproxy) {
@@ -253,15 +305,14 @@ ${haproxy}`;
         const text = execFileSync(process.execPath, [CLI, 'haproxy', 'config', '--config', direct], { encoding: 'utf8' });
         i.haproxy = await startHaproxy(() => text, { socket });
       }
-      this.instances.push(i);
       this.startInstance(i);
     }
     const w = await until('writer routed by every instance', 120_000, () => this.writer(), 300);
-    o.log(`instances ${this.instances.map((i) => `warden-${i.name} (proxy ${i.proxy}${i.haproxy ? `, haproxy ${i.haproxyPort}` : ''}, api ${i.api})`).join(', ')} route ${w}`);
+    o.log(`instances ${this.instances.map((i) => `warden-${i.name} (proxy ${i.proxy}${i.haproxy ? `, haproxy ${i.haproxyPort}` : ''}${i.proxysql ? `, proxysql ${i.proxysqlPort} (admin ${i.proxysqlAdmin})` : ''}, api ${i.api})`).join(', ')} route ${w}`);
     this.poller = setInterval(() => void this.poll(), 500);
     if (o.baseline) await this.startBaseline();
     const routers = [
-      ...this.instances.flatMap((i) => this.o.routers.map((r) => ({ name: `${r}-${i.name}`, host: '127.0.0.1', port: r === 'proxy' ? i.proxy : i.haproxyPort }))),
+      ...this.instances.flatMap((i) => this.o.routers.map((r) => ({ name: `${r}-${i.name}`, host: '127.0.0.1', port: r === 'proxy' ? i.proxy : r === 'haproxy' ? i.haproxyPort : i.proxysqlPort }))),
       ...this.baselineRouters.map((b) => ({ name: b.name, host: '127.0.0.1', port: b.port })),
     ];
     this.client = new WriteClient({ routers, clientsPerRouter: 2, user: 'app', password: sb.password('app'), table: TABLE, everyMs: 40, connectTimeoutMs: 2000, writeTimeoutMs: 3000, runId: `chaos_${o.seed}` });
@@ -335,6 +386,12 @@ ${haproxy}`;
       const i = this.instances[f.index % this.instances.length]!;
       await i.warden?.stop('SIGKILL');
       return { fault: { kind: f.kind, target: `warden-${i.name}`, role: 'instance' }, heal: async () => this.startInstance(i) };
+    }
+    if (f.kind === 'store-down') {
+      const etcd = this.etcd;
+      if (!etcd) throw new Error('store-down needs the etcd store');
+      await etcd.kill();
+      return { fault: { kind: f.kind, target: 'etcd', role: 'instance' }, heal: () => etcd.start() };
     }
     if (f.kind === 'cut-warden') {
       const i = this.instances[f.index % this.instances.length]!;
@@ -492,7 +549,7 @@ ${haproxy}`;
   private writeHistory(ops: readonly Operation[], rounds: readonly RoundRecord[], readBack: readonly ReadBack[], verdict: Verdict, baseline?: Verdict): void {
     const { o } = this;
     const lines = [
-      { type: 'campaign', seed: o.seed, rounds: o.rounds, faults: o.kinds, double: o.double, routers: o.routers, instances: o.instances, durationMs: o.durationMs },
+      { type: 'campaign', seed: o.seed, rounds: o.rounds, faults: o.kinds, double: o.double, routers: o.routers, instances: o.instances, durationMs: o.durationMs, fencing: o.fencing ?? 'off', store: o.store ?? 'galera' },
       ...rounds.map((r) => ({ type: 'round', ...r })),
       ...ops.map((op) => ({ type: 'op', ...op })),
       ...Object.entries(this.routings()).flatMap(([router, spans]) => spans.map((s) => ({ type: 'routing', router, ...s }))),
@@ -512,9 +569,11 @@ ${haproxy}`;
     await this.client?.stop().catch(() => undefined);
     for (const i of this.instances) await i.warden?.stop('SIGKILL').catch(() => undefined);
     for (const i of this.instances) await i.haproxy?.stop().catch(() => undefined);
+    for (const i of this.instances) await i.proxysql?.stop().catch(() => undefined);
     for (const b of this.baselineRouters) await b.haproxy.stop().catch(() => undefined);
     for (const i of this.instances) for (const r of i.relays) await r.close().catch(() => undefined);
     for (const h of this.healthchecks) if (h.exitCode === null && h.pid) h.kill('SIGKILL');
+    await this.etcd?.stop().catch(() => undefined);
     if (this.sb) await this.sb.down().catch(() => undefined);
     if (!this.o.keep) {
       for (const e of fs.existsSync(this.o.dir) ? fs.readdirSync(this.o.dir) : []) {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { DEFAULT_FAULTS, FAULT_KINDS, INSTANCE_FAULTS, parseFaults, planRounds, SOFT_FAULTS } from './plan.js';
+import { allowedFaults, DEFAULT_FAULTS, FAULT_KINDS, INSTANCE_FAULTS, parseFaults, planRounds, SOFT_FAULTS } from './plan.js';
 import { seeded } from './random.js';
 
 describe('chaos plan', () => {
@@ -31,6 +31,14 @@ describe('chaos plan', () => {
     assert.throws(() => parseFaults('kill,explode'), /unknown fault "explode": expected some of kill, freeze/);
     assert.throws(() => parseFaults('double'), /no fault kind in "double"/);
     assert.throws(() => parseFaults('isolate', DEFAULT_FAULTS), /unknown fault "isolate"/);
+  });
+
+  it('isolate needs network namespaces, store-down the etcd store; the default list is the loopback Galera-store one', () => {
+    assert.deepEqual(allowedFaults({ netns: false, store: 'galera' }), DEFAULT_FAULTS);
+    assert.deepEqual(allowedFaults({ netns: true, store: 'etcd' }), [...FAULT_KINDS]);
+    assert.equal(allowedFaults({ netns: true, store: 'galera' }).includes('store-down'), false);
+    assert.deepEqual(allowedFaults({ netns: false, store: 'etcd' }).filter((k) => !DEFAULT_FAULTS.includes(k)), ['store-down']);
+    assert.throws(() => parseFaults('store-down', DEFAULT_FAULTS), /unknown fault "store-down"/);
   });
 
   it('the generator is uniform enough and stays in range', () => {

@@ -9,15 +9,21 @@ import { seeded } from './random.js';
  * then OFF. isolate: cut the node off the network (network-namespace sandboxes only), then heal.
  * restart-warden: SIGKILL a galera-warden instance, start it again after the duration. cut-warden: cut an
  * instance off from every node, which is also its store (its HAProxy still reaches them), then reconnect it.
+ * store-down: SIGKILL the etcd that holds the writer record (`--store etcd` only), start it again.
  */
-export const FAULT_KINDS = ['kill', 'freeze', 'desync', 'reject-queries', 'read-only', 'isolate', 'restart-warden', 'cut-warden'] as const;
+export const FAULT_KINDS = ['kill', 'freeze', 'desync', 'reject-queries', 'read-only', 'isolate', 'restart-warden', 'cut-warden', 'store-down'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-/** the kinds used when none are asked for: every kind a loopback sandbox can do */
-export const DEFAULT_FAULTS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== 'isolate');
+/** the kinds used when none are asked for: every kind a loopback sandbox with the Galera store can do */
+export const DEFAULT_FAULTS: readonly FaultKind[] = FAULT_KINDS.filter((k) => k !== 'isolate' && k !== 'store-down');
+
+/** the kinds a campaign can inject: isolate needs network namespaces, store-down the etcd store */
+export function allowedFaults(o: { netns: boolean; store: 'galera' | 'etcd' }): FaultKind[] {
+  return FAULT_KINDS.filter((k) => (k !== 'isolate' || o.netns) && (k !== 'store-down' || o.store === 'etcd'));
+}
 /** faults that keep the node in the group: a second fault is one of these (two nodes gone of three is no quorum) */
-export const SOFT_FAULTS: readonly FaultKind[] = ['desync', 'reject-queries', 'read-only', 'restart-warden', 'cut-warden'];
-/** faults aimed at a galera-warden instance, not at a node */
-export const INSTANCE_FAULTS: readonly FaultKind[] = ['restart-warden', 'cut-warden'];
+export const SOFT_FAULTS: readonly FaultKind[] = ['desync', 'reject-queries', 'read-only', 'restart-warden', 'cut-warden', 'store-down'];
+/** faults aimed at a galera-warden instance or the store, not at a node */
+export const INSTANCE_FAULTS: readonly FaultKind[] = ['restart-warden', 'cut-warden', 'store-down'];
 /** the pseudo-kind "double": two faults of the list at once, on different targets */
 export const DOUBLE = 'double';
 

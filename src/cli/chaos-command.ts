@@ -23,6 +23,8 @@ interface ChaosFlags {
   keep?: boolean;
   history?: string;
   baseline?: boolean;
+  fencing: string;
+  store: string;
 }
 
 /** "8s", "500ms", "2m", or plain milliseconds */
@@ -45,52 +47,65 @@ export function registerChaos(program: Command): void {
     .description('run a fault campaign on a sandbox of its own: galera-warden instances with the shared writer record, their HAProxys, writes through every router; exit 1 on split-brain writes or a lost write')
     .option('--rounds <n>', 'rounds of faults', '5')
     .option('--seed <n>', 'seed of the fault plan (default: random, printed); the same seed replays the same plan')
-    .option('--faults <list>', 'fault kinds, comma separated: kill, freeze, desync, reject-queries, read-only, isolate (needs --netns), restart-warden, cut-warden (an instance cut off from every node and so from the store), double (two at once); default every kind but isolate (with --netns: every kind)')
-    .option('--routers <list>', 'routers written through: proxy (each instance\'s built-in proxy), haproxy (the HAProxy each instance drives)', 'proxy,haproxy')
+    .option('--faults <list>', 'fault kinds, comma separated: kill, freeze, desync, reject-queries, read-only, isolate (needs --netns), restart-warden, cut-warden (an instance cut off from every node, and so from a Galera store), store-down (needs --store etcd), double (two at once); default every kind the sandbox and store allow')
+    .option('--routers <list>', 'routers written through: proxy (each instance\'s built-in proxy), haproxy (the HAProxy each instance drives), proxysql (a real ProxySQL each instance drives: PROXYSQL_BIN or proxysql on the PATH)', 'proxy,haproxy')
     .option('--instances <n>', 'galera-warden instances sharing the writer record', '2')
     .option('--duration <d>', 'how long each fault is held', '6s')
     .option('--settle <d>', 'how long every router must write after a round before the next', '3s')
     .option('--recover-timeout <d>', 'a round not recovered this long after its heal ends the campaign (exit 1)', '180s')
-    .option('--base-port <port>', 'nodes at port+11.., instances at port+100.., HAProxys at port+200..', '24000')
+    .option('--base-port <port>', 'nodes at port+11.., instances at port+100.., HAProxys at port+200.., ProxySQLs at port+310..', '24000')
     .option('--netns', 'nodes in network namespaces (root): allows the isolate fault')
     .option('--subnet <n>', 'with --netns: the 10.213.<n>.0/24 of the sandbox', '150')
     .option('--dir <dir>', 'the campaign\'s folder (default: a new one under the temporary folder)')
     .option('--keep', 'keep the sandbox folder, configs and logs afterwards')
     .option('--history <file>', 'the history as JSON lines (default <dir>/history.jsonl)')
+    .option('--fencing <mode>', 'Galera-native fencing of the instances: off, dead (evict a killed node through a survivor) or unresponsive (a frozen one too)', 'off')
+    .option('--store <store>', 'where the instances keep the writer record: galera (a table on the nodes) or etcd (one real etcd at port+340, ETCD_BIN or /usr/bin/etcd; allows the store-down fault)', 'galera')
     .option('--baseline', 'also write through two HAProxys without galera-warden (seed 004\'s peers + stick-table recipe), judged apart: what HAProxy alone does under the same faults (loopback only)')
     .action(async (f: ChaosFlags) => {
-      const { DEFAULT_FAULTS, FAULT_KINDS, parseFaults } = await import('../chaos/plan.js');
+      const { allowedFaults, parseFaults } = await import('../chaos/plan.js');
+      const { etcdBin } = await import('../chaos/etcd-process.js');
       const { haproxyMissing } = await import('../chaos/haproxy-process.js');
+      const { proxysqlMissing } = await import('../chaos/proxysql-process.js');
       const rounds = int('--rounds', f.rounds, 1, 10_000);
       const seed = f.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int('--seed', f.seed, 0, 2 ** 31 - 1);
       const netns = f.netns === true;
-      const allowed = netns ? FAULT_KINDS : DEFAULT_FAULTS;
+      if (f.store !== 'galera' && f.store !== 'etcd') throw new UsageError(`--store: expected galera or etcd, got "${f.store}"`);
+      const store: 'galera' | 'etcd' = f.store;
+      if (store === 'etcd' && !etcdBin()) throw new UsageError('--store etcd: no etcd binary (install Debian\'s etcd-server or set ETCD_BIN)');
+      const allowed = allowedFaults({ netns, store });
       let faults;
       try {
         faults = parseFaults(f.faults ?? allowed.join(','), allowed);
       } catch (err) {
-        throw new UsageError(`--faults: ${(err as Error).message}${!netns && f.faults?.includes('isolate') ? ' (isolate needs --netns)' : ''}`);
+        const why = [!netns && f.faults?.includes('isolate') ? 'isolate needs --netns' : '', store !== 'etcd' && f.faults?.includes('store-down') ? 'store-down needs --store etcd' : ''].filter(Boolean).join('; ');
+        throw new UsageError(`--faults: ${(err as Error).message}${why ? ` (${why})` : ''}`);
       }
       const routers = [...new Set(f.routers.split(',').map((x) => x.trim()))];
-      const bad = routers.filter((r) => r !== 'proxy' && r !== 'haproxy');
-      if (bad.length > 0 || routers.length === 0) throw new UsageError(`--routers: expected proxy and/or haproxy, got "${f.routers}"`);
+      const bad = routers.filter((r) => r !== 'proxy' && r !== 'haproxy' && r !== 'proxysql');
+      if (bad.length > 0 || routers.length === 0) throw new UsageError(`--routers: expected some of proxy, haproxy, proxysql, got "${f.routers}"`);
       const missing = routers.includes('haproxy') ? haproxyMissing() : undefined;
-      if (missing) throw new UsageError(`--routers haproxy: ${missing}; or run with --routers proxy`);
+      if (missing) throw new UsageError(`--routers haproxy: ${missing}; or leave haproxy out of --routers`);
+      const noProxysql = routers.includes('proxysql') ? proxysqlMissing() : undefined;
+      if (noProxysql) throw new UsageError(`--routers proxysql: ${noProxysql}; or leave proxysql out of --routers`);
+      if (!['off', 'dead', 'unresponsive'].includes(f.fencing)) throw new UsageError(`--fencing: expected off, dead or unresponsive, got "${f.fencing}"`);
       if (f.baseline && netns) throw new UsageError('--baseline: the baseline HAProxys check node health ports on loopback; run it without --netns');
       const dir = path.resolve(f.dir ?? path.join(os.tmpdir(), `galera-warden-chaos-${process.pid}`));
       const o = {
-        rounds, seed, kinds: faults.kinds, double: faults.double, routers: routers as ('proxy' | 'haproxy')[],
+        rounds, seed, kinds: faults.kinds, double: faults.double, routers: routers as ('proxy' | 'haproxy' | 'proxysql')[],
         instances: int('--instances', f.instances, 2, 9),
         durationMs: parseDuration('--duration', f.duration), settleMs: parseDuration('--settle', f.settle), recoverTimeoutMs: parseDuration('--recover-timeout', f.recoverTimeout),
         basePort: int('--base-port', f.basePort, 1024, 65_000 - 300), netns, subnet: int('--subnet', f.subnet, 1, 254),
         dir, keep: f.keep === true, historyFile: path.resolve(f.history ?? path.join(dir, 'history.jsonl')),
         log: (line: string) => process.stdout.write(`${line}\n`),
         baseline: f.baseline === true,
+        fencing: f.fencing as 'off' | 'dead' | 'unresponsive',
+        store,
       };
       const { ChaosCampaign } = await import('../chaos/campaign.js');
       const { describeVerdict } = await import('../check/history-checker.js');
       const { kindsTable, roundsTable } = await import('../chaos/summary.js');
-      o.log(`chaos: ${rounds} rounds, seed ${seed}, faults ${faults.kinds.join(', ')}${faults.double ? ' (+ double)' : ''}, routers ${o.routers.join(', ')}, ${o.instances} instances; replay with --seed ${seed}`);
+      o.log(`chaos: ${rounds} rounds, seed ${seed}, faults ${faults.kinds.join(', ')}${faults.double ? ' (+ double)' : ''}, routers ${o.routers.join(', ')}, ${o.instances} instances${o.fencing === 'off' ? '' : `, fencing ${o.fencing}`}, record in ${store}; replay with --seed ${seed}`);
       const campaign = new ChaosCampaign(o);
       const stop = () => {
         o.log('interrupted: stopping every process of the campaign');
