@@ -1,6 +1,7 @@
 // `galera-warden chaos`: a fault campaign against a sandbox of its own. Two or more `galera-warden run`
-// instances (built-in proxy each, the Galera writer record shared), each driving its own real HAProxy (and its
-// own real ProxySQL with `--routers ...,proxysql`); write
+// instances (built-in proxy each, the Galera writer record shared), each driving its own real HAProxy (and, with
+// `--routers ...,proxysql`, a real ProxySQL beside each, driven by its own scheduler: galera-warden's scheduler
+// mode sharing the same record, as pxcScheduler is deployed); write
 // clients send unique rows through every router the whole time. Round by round a fault from the seeded plan is
 // injected, held, healed, and the campaign waits until every router writes again. At the end every node is read
 // back and the history checker (src/check) judges the whole history: no two nodes took writes at once, no
@@ -156,6 +157,32 @@ export class ChaosCampaign {
     return (await res.json()) as T;
   }
 
+  /**
+   * A real ProxySQL beside the instance, driven as pxcScheduler is: ProxySQL's own scheduler runs galera-warden's
+   * scheduler mode every 2 s (`proxysql install --active --apply`), and the runs share the instances' writer record.
+   * Its routing never depends on the instance's process: a ProxySQL driven by a `run` daemon keeps its last
+   * routing when that daemon dies (ProxySQL has nothing like HAProxy's dead-man check), which this campaign caught
+   * as overlapping writes (docs/chaos.md).
+   */
+  private async startProxysql(i: Instance): Promise<void> {
+    const sb = this.sb!;
+    i.proxysql = await startProxysql({
+      adminPort: i.proxysqlAdmin, mysqlPort: i.proxysqlPort, appUser: 'app', appPassword: sb.password('app'), writerHostgroup: HG_WRITER,
+      monitorUser: 'warden', monitorPassword: sb.password('warden'),
+    });
+    const dir = path.join(this.o.dir, `proxysql-${i.name}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const config = path.join(dir, 'config.toml');
+    fs.writeFileSync(config, [
+      '[global]', 'logLevel = "info"', 'logTarget = "file"', `logFile = "${path.join(dir, 'scheduler.log')}"`, 'lockfiletimeout = 60', 'lockclustertimeout = 600', `lockfilepath = "${dir}"`, '',
+      '[proxysql]', 'host = "127.0.0.1"', `port = ${i.proxysqlAdmin}`, 'user = "admin"', 'password = "admin"', 'clustered = false', '',
+      '[pxccluster]', `hgW = ${HG_WRITER}`, `hgR = ${HG_READER}`, 'clusterId = 10', 'checkTimeOut = 1000', 'retryUp = 2', 'retryDown = 2', '',
+      '[coordination]', 'store = "galera"', `cluster = "${sb.layout.clusterName}"`, `instanceId = "proxysql-${i.name}"`, 'timeoutMs = 1000', '',
+    ].join('\n'));
+    const nodes = sb.layout.nodes.flatMap((n, j) => ['--node', `${n.host}:${n.sqlPort}:${1000 - j}:${n.name}`]);
+    execFileSync(process.execPath, [CLI, 'proxysql', 'install', '--configfile', config, ...nodes, '--interval-ms', '2000', '--active', '--apply'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
   /** the writer the live instances route (undefined: none, or they disagree) */
   private async writer(): Promise<string | undefined> {
     const views = await Promise.all(this.instances.filter((i) => i.warden && i.warden.child.exitCode === null).map((i) => this.api<{ writers: string[] }>(i, '/api/cluster').catch(() => undefined)));
@@ -210,6 +237,8 @@ export class ChaosCampaign {
     const out: Record<string, RoutingSpan[]> = {};
     for (const i of this.instances) {
       for (const r of this.o.routers) {
+        // a ProxySQL router follows its own scheduler runs, not this instance's decisions: no timeline
+        if (r === 'proxysql') continue;
         const adapter = ADAPTER[r];
         out[`${r}-${i.name}`] = [...i.decisions.values()].filter((d) => !d.failed.includes(adapter)).map((d) => ({ from: d.at + d.durationMs, decidedAt: d.at, writers: d.writers })).sort((a, b) => a.from - b.from);
       }
@@ -253,15 +282,7 @@ export class ChaosCampaign {
       }
       const socket = path.join(o.dir, `haproxy-${name}.sock`);
       const haproxy = o.routers.includes('haproxy') ? `\n[haproxy]\nsocket = "${socket}"\nbind = "127.0.0.1"\nwriterPort = ${i.haproxyPort}\nreaderPort = ${i.haproxyPort + 1}\ncheckInterMs = 1000\n` : '';
-      // the instance's own ProxySQL: the instance writes its hostgroups; the write clients log in as the application
-      let proxysql = '';
-      if (o.routers.includes('proxysql')) {
-        i.proxysql = await startProxysql({
-          adminPort: i.proxysqlAdmin, mysqlPort: i.proxysqlPort, appUser: 'app', appPassword: sb.password('app'), writerHostgroup: HG_WRITER,
-          monitorUser: 'warden', monitorPassword: sb.password('warden'),
-        });
-        proxysql = `\n[proxysql]\nenabled = true\nhost = "127.0.0.1"\nport = ${i.proxysqlAdmin}\nuser = "admin"\npassword = "admin"\nhgW = ${HG_WRITER}\nhgR = ${HG_READER}\napplyTimeoutMs = 3000\n`;
-      }
+      if (o.routers.includes('proxysql')) await this.startProxysql(i);
       const fencing = (o.fencing ?? 'off') === 'off' ? '' : `\n[fencing]\nmode = "${o.fencing}"\nrestartHook = ${JSON.stringify([process.execPath, CLI, 'sandbox', '--dir', sb.dir, 'restart', '{node}'])}\n`;
       const extra = `
 [routing]
@@ -295,7 +316,7 @@ drainMs = 500
 [api]
 host = "127.0.0.1"
 port = ${i.api}
-${haproxy}${proxysql}${fencing}`;
+${haproxy}${fencing}`;
       const base = fs.readFileSync(sb.configPath, 'utf8');
       fs.writeFileSync(i.config, mergeConfig(base, `${extra}\n${nodes}`));
       if (haproxy) {

@@ -163,9 +163,18 @@ describe('history checker', () => {
   it('demoted-write: a write sent while a routing that adds the node is being applied is not one', () => {
     const spans: RoutingSpan[] = [{ from: 10, writers: ['a'] }, { from: 20, writers: [] }, { decidedAt: 25, from: 40, writers: ['b'] }];
     const op = (id: string, t: number, node: string): Operation => ({ id, kind: 'write', client: 'c', router: 'r', invokeAt: t, completeAt: t + 1, outcome: 'ok', node });
-    const ops = [op('a1', 12, 'a'), op('a2', 22, 'a'), op('b1', 24, 'b'), op('b2', 30, 'b'), op('b3', 45, 'b')];
+    const ops = [op('a1', 12, 'a'), op('a2', 22, 'a'), op('b1', 23, 'b'), op('b2', 30, 'b'), op('b3', 45, 'b')];
     const v = checkHistory(ops, [{ from: 'a', rows: ops.map((o) => ({ id: o.id, node: o.node! })) }], { routings: { r: spans } });
     assert.deepEqual(v.violations.filter((x) => x.rule === 'demoted-write').map((x) => x.ids[0]), ['a2', 'b1']);
+  });
+
+  it('demoted-write: a write the router held while it had no writer, answered after the next routing was decided, is not one', () => {
+    const spans: RoutingSpan[] = [{ from: 10, writers: ['a'] }, { from: 20, writers: [] }, { decidedAt: 25, from: 40, writers: ['b'] }];
+    const op = (id: string, t: number, done: number, node: string): Operation => ({ id, kind: 'write', client: 'c', router: 'r', invokeAt: t, completeAt: done, outcome: 'ok', node });
+    // held from 22 (no writer) and run on b once b was routed: fine; one that ran on the demoted a: still caught
+    const ops = [op('held', 22, 41, 'b'), op('late-a', 22, 41, 'a'), op('early-b', 21, 24, 'b')];
+    const v = checkHistory(ops, [{ from: 'a', rows: ops.map((o) => ({ id: o.id, node: o.node! })) }], { routings: { r: spans } });
+    assert.deepEqual(v.violations.filter((x) => x.rule === 'demoted-write').map((x) => x.ids[0]).sort(), ['early-b', 'late-a']);
   });
 
   it('routingAt: the span in force at a time, none before the first', () => {

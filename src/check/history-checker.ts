@@ -123,12 +123,15 @@ function inForceIndex(spans: readonly RoutingSpan[], t: number): number {
 
 /**
  * The routing in force at `t` had demoted `node`: it is not among its writers, nor among those of a later
- * routing already being applied at `t` (decided, not yet certainly applied).
+ * routing decided by `until` (the write's completion; default `t`). A router may hold a statement while it has no
+ * writer (ProxySQL queues it until a server of the hostgroup is there) and run it on the writer routed next: a
+ * write sent while no routing named `node` is legitimate when a routing that names it was decided before the
+ * answer came.
  */
-export function demotedAt(spans: readonly RoutingSpan[], t: number, node: string): RoutingSpan | undefined {
+export function demotedAt(spans: readonly RoutingSpan[], t: number, node: string, until = t): RoutingSpan | undefined {
   const i = inForceIndex(spans, t);
   if (i < 0 || spans[i]!.writers.includes(node)) return undefined;
-  for (let j = i + 1; j < spans.length && (spans[j]!.decidedAt ?? spans[j]!.from) <= t; j++) if (spans[j]!.writers.includes(node)) return undefined;
+  for (let j = i + 1; j < spans.length && (spans[j]!.decidedAt ?? spans[j]!.from) <= Math.max(t, until); j++) if (spans[j]!.writers.includes(node)) return undefined;
   return spans[i];
 }
 
@@ -207,7 +210,7 @@ export function checkHistory(operations: readonly Operation[], readBack: readonl
     const timelines = new Map(Object.entries(o.routings).map(([r, spans]) => [r, [...spans].sort((a, b) => a.from - b.from)]));
     for (const { op, node } of effective) {
       const spans = timelines.get(op.router);
-      const inForce = spans && demotedAt(spans, op.invokeAt, node);
+      const inForce = spans && demotedAt(spans, op.invokeAt, node, op.completeAt);
       if (inForce) {
         flag('demoted-write', [op.id], () => `write ${op.id} (${op.outcome}, client ${op.client} via ${op.router}) committed on ${node}, sent at ${fmt(op.invokeAt)} when ${op.router} had routed [${inForce.writers.join(', ')}] as writer since ${fmt(inForce.from)}`);
       }

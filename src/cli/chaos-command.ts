@@ -48,7 +48,7 @@ export function registerChaos(program: Command): void {
     .option('--rounds <n>', 'rounds of faults', '5')
     .option('--seed <n>', 'seed of the fault plan (default: random, printed); the same seed replays the same plan')
     .option('--faults <list>', 'fault kinds, comma separated: kill, freeze, desync, reject-queries, read-only, isolate (needs --netns), restart-warden, cut-warden (an instance cut off from every node, and so from a Galera store), store-down (needs --store etcd), double (two at once); default every kind the sandbox and store allow')
-    .option('--routers <list>', 'routers written through: proxy (each instance\'s built-in proxy), haproxy (the HAProxy each instance drives), proxysql (a real ProxySQL each instance drives: PROXYSQL_BIN or proxysql on the PATH)', 'proxy,haproxy')
+    .option('--routers <list>', 'routers written through: proxy (each instance\'s built-in proxy), haproxy (the HAProxy each instance drives), proxysql (a real ProxySQL beside each instance, driven by its own scheduler running galera-warden\'s scheduler mode on the shared record: PROXYSQL_BIN or proxysql on the PATH)', 'proxy,haproxy')
     .option('--instances <n>', 'galera-warden instances sharing the writer record', '2')
     .option('--duration <d>', 'how long each fault is held', '6s')
     .option('--settle <d>', 'how long every router must write after a round before the next', '3s')
@@ -88,6 +88,7 @@ export function registerChaos(program: Command): void {
       if (missing) throw new UsageError(`--routers haproxy: ${missing}; or leave haproxy out of --routers`);
       const noProxysql = routers.includes('proxysql') ? proxysqlMissing() : undefined;
       if (noProxysql) throw new UsageError(`--routers proxysql: ${noProxysql}; or leave proxysql out of --routers`);
+      if (routers.includes('proxysql') && f.store === 'etcd') throw new UsageError('--routers proxysql: ProxySQL\'s scheduler runs share the writer record in the Galera store only; use --store galera, or leave proxysql out of --routers');
       if (!['off', 'dead', 'unresponsive'].includes(f.fencing)) throw new UsageError(`--fencing: expected off, dead or unresponsive, got "${f.fencing}"`);
       if (f.baseline && netns) throw new UsageError('--baseline: the baseline HAProxys check node health ports on loopback; run it without --netns');
       const dir = path.resolve(f.dir ?? path.join(os.tmpdir(), `galera-warden-chaos-${process.pid}`));

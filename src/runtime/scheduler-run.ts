@@ -16,6 +16,7 @@ import { Secret } from '../config/secret.js';
 import { decide } from '../decide/decide.js';
 import { trafficOffFinding, trafficOffReason, trafficOffRouting } from '../decide/traffic-off.js';
 import type { DecideResult, DecideState, DesiredRouting, Finding } from '../model/decision.js';
+import type { DecideNode } from '../model/decide-config.js';
 import type { ApplyOutcome } from '../model/tick.js';
 import { probeCluster } from '../observe/probe-cluster.js';
 import type { ProbeOptions } from '../observe/probe-options.js';
@@ -150,14 +151,19 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
       const v = Object.fromEntries(vars.map((r) => [r.variable_name ?? '', r.variable_value ?? '']));
       const session = client;
       const groups = hostgroups(s.cluster.hgW, s.cluster.hgR, s.cluster.bckHgW, s.cluster.bckHgR);
-      const adapter = new ProxySqlAdapter({
+      const adapterFor = (known?: readonly DecideNode[]) => new ProxySqlAdapter({
         admin, groups,
         saveToDisk: s.proxysql.saveToDisk, applyTimeoutMs: Math.max(1, deadline - now()), keepAlive: true,
         connect: async () => session, warn: (m) => o.log('warn', m),
+        ...(known ? { nodes: known } : {}),
       });
-      const nodes = await adapter.readTopology();
+      const nodes = await adapterFor().readTopology();
       timed('topology');
       if (nodes.length === 0) throw new ProxySqlError('E_PROXYSQL_VERIFY', `ProxySQL ${session.address}: no server in hostgroups ${s.cluster.bckHgW}/${s.cluster.bckHgR}: add the 8000+HG configuration rows (galera-warden proxysql install)`);
+      const twice = nodes.filter((n, k) => nodes.findIndex((m) => m.name === n.name) !== k);
+      if (twice.length > 0) throw new ProxySqlError('E_PROXYSQL_VERIFY', `ProxySQL ${session.address}: the comments of hostgroups ${s.cluster.bckHgW}/${s.cluster.bckHgR} give the name ${twice.map((n) => `"${n.name}"`).join(', ')} to more than one server: each node needs its own name`);
+      // the nodes by name (the comments' names, or host:port), for what ProxySQL routes by (cold start, adoption)
+      const adapter = adapterFor(nodes);
       const probe: ProbeOptions = {
         user: v['mysql-monitor_username'] ?? 'monitor',
         password: new Secret(v['mysql-monitor_password'] ?? ''),

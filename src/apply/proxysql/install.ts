@@ -8,6 +8,11 @@ export interface InstallNode {
   port: number;
   /** writer priority in 8000+hgW; default 1000, 999, ... in the order given */
   weight?: number;
+  /**
+   * the node's name (a `run` daemon's [[nodes]] name): written into the rows' comment (`galera-warden [name] ...`),
+   * so that scheduler runs call the node by it, as the daemons sharing the writer record do; default host:port
+   */
+  name?: string;
 }
 
 export interface InstallPlanInput {
@@ -30,7 +35,7 @@ export interface InstallPlanInput {
 
 export function installStatements(i: InstallPlanInput): string[] {
   const row = (n: InstallNode, hg: number, weight: number, comment: string) =>
-    `INSERT INTO mysql_servers (hostname,hostgroup_id,port,weight,max_connections,comment) VALUES (${quote(n.host)},${int(hg)},${int(n.port)},${int(weight)},${int(i.maxConnections)},${quote(comment)})`;
+    `INSERT INTO mysql_servers (hostname,hostgroup_id,port,weight,max_connections,comment) VALUES (${quote(n.host)},${int(hg)},${int(n.port)},${int(weight)},${int(i.maxConnections)},${quote(n.name ? `galera-warden [${n.name}] ${comment.replace(/^galera-warden: /, '')}` : comment)})`;
   const weights = i.nodes.map((n, k) => n.weight ?? 1000 - k);
   return [
     `DELETE FROM mysql_servers WHERE hostgroup_id IN (${int(i.bckHgW)},${int(i.bckHgR)})`,
@@ -61,7 +66,7 @@ function schedulerInsert(i: InstallPlanInput): string {
 
 /** "host:port[:weight]" */
 export function parseInstallNode(text: string): InstallNode {
-  const m = /^\[?([^\]\s]+?)\]?:(\d{1,5})(?::(\d+))?$/.exec(text);
-  if (!m) throw new Error(`expected host:port[:weight], got "${text}"`);
-  return { host: m[1]!, port: Number(m[2]), ...(m[3] !== undefined ? { weight: Number(m[3]) } : {}) };
+  const m = /^\[?([^\]\s]+?)\]?:(\d{1,5})(?::(\d+))?(?::([A-Za-z0-9_.-]{1,64}))?$/.exec(text);
+  if (!m) throw new Error(`expected host:port[:weight[:name]] (a name of letters, digits, _ . -), got "${text}"`);
+  return { host: m[1]!, port: Number(m[2]), ...(m[3] !== undefined ? { weight: Number(m[3]) } : {}), ...(m[4] !== undefined ? { name: m[4] } : {}) };
 }

@@ -8,6 +8,7 @@ import type { Tick } from '../../decide/fixtures.js';
 import { SERVER_COLUMNS, hostgroups, parseServerRow, topologyOf } from './servers.js';
 import type { ServerRow } from './servers.js';
 import { commentWarnings, planServers } from './plan.js';
+import { installStatements, parseInstallNode } from './install.js';
 import { AdminStore } from './testing/admin-sql.js';
 import { seedExample } from './testing/seed-example.js';
 
@@ -51,6 +52,25 @@ describe('ProxySQL plan', () => {
   it('reads the topology from the 8000 groups: weights from 8000+hgW, candidates from membership', () => {
     const nodes = topologyOf(proxysql().rows(), g);
     assert.deepEqual(nodes.map((n) => [n.name, n.weight, n.writerCandidate, n.readerCandidate]), [[A, 1000, true, true], [C, 998, true, true], [B, 999, true, true]]);
+  });
+
+  it('names a node by its rows\' comment when `proxysql install --node host:port:weight:name` wrote one (the daemons\' names)', () => {
+    assert.deepEqual(parseInstallNode('10.0.0.5:3306:900:node2'), { host: '10.0.0.5', port: 3306, weight: 900, name: 'node2' });
+    assert.deepEqual(parseInstallNode('[::1]:3306'), { host: '::1', port: 3306 });
+    assert.throws(() => parseInstallNode('10.0.0.5:3306:900:no spaces'), /host:port\[:weight\[:name\]\]/);
+    const statements = installStatements({
+      clusterId: 10, hgW: 100, hgR: 101, bckHgW: 8100, bckHgR: 8101, maxConnections: 100, program: ['/usr/bin/node', '/x/scheduler-main.js'],
+      configFile: 'config.toml', configPath: '/etc/gw', intervalMs: 2000, deadlineMs: 1800, active: false, saveToDisk: false,
+      nodes: [parseInstallNode('10.0.0.5:3306:1000:node1'), parseInstallNode('10.0.0.6:3306')],
+    });
+    const store = new AdminStore();
+    for (const x of statements.filter((q) => q.startsWith('INSERT INTO mysql_servers') || q.startsWith('DELETE FROM mysql_servers'))) store.execute(x);
+    const r = store.execute(`SELECT ${SERVER_COLUMNS} FROM mysql_servers`);
+    if (r.kind !== 'rows') throw new Error('no rows');
+    const rows = r.rows.map((v) => parseServerRow(Object.fromEntries(r.columns.map((c, i) => [c, v[i] ?? null]))));
+    assert.ok(rows.some((r) => r.comment === 'galera-warden [node1] preferred writer'), rows.map((r) => r.comment).join(' | '));
+    const nodes = topologyOf(rows, hostgroups(100, 101));
+    assert.deepEqual(nodes.map((n) => [n.name, n.host, n.weight]), [['10.0.0.6:3306', '10.0.0.6', 999], ['node1', '10.0.0.5', 1000]]);
   });
 
   it('first decision: only the writer stays in hgW; every row takes its template from its 8000 row', () => {

@@ -92,23 +92,31 @@ export function templateOf(r: ServerRow): ServerTemplate {
   return Object.fromEntries(TEMPLATE_COLUMNS.map(([k]) => [k, r[k]])) as unknown as ServerTemplate;
 }
 
+/** The node name `proxysql install --node host:port:weight:name` wrote into a configuration row's comment. */
+export function nameInComment(comment: string): string | undefined {
+  return /^galera-warden \[([A-Za-z0-9_.-]{1,64})\]/.exec(comment)?.[1];
+}
+
 /**
  * The cluster as the 8000 groups describe it (pxcScheduler: the 8000 group is the configuration): one node per
- * host:port listed in 8000+hgW or 8000+hgR, named "host:port"; weight from 8000+hgW (0 when only a reader);
+ * host:port listed in 8000+hgW or 8000+hgR, named by its rows' comment (`galera-warden [name] ...`, the name the
+ * `run` daemons sharing the writer record use) or else "host:port"; weight from 8000+hgW (0 when only a reader);
  * writerCandidate = listed in 8000+hgW, readerCandidate = listed in 8000+hgR. Sorted by name.
  */
+
 export function topologyOf(rows: readonly ServerRow[], g: Hostgroups): DecideNode[] {
   const nodes = new Map<string, DecideNode>();
   for (const r of rows) {
     if (r.hostgroup !== g.backupWriter && r.hostgroup !== g.backupReader) continue;
-    const name = addressOf(r);
-    const n = nodes.get(name) ?? { name, host: r.hostname, port: r.port, weight: 0, writerCandidate: false, readerCandidate: false };
+    const address = addressOf(r);
+    const n = nodes.get(address) ?? { name: address, host: r.hostname, port: r.port, weight: 0, writerCandidate: false, readerCandidate: false };
+    if (n.name === address) n.name = nameInComment(r.comment) ?? address;
     if (r.hostgroup === g.backupWriter) {
       n.writerCandidate = true;
       n.weight = r.weight;
     }
     if (r.hostgroup === g.backupReader) n.readerCandidate = true;
-    nodes.set(name, n);
+    nodes.set(address, n);
   }
   return [...nodes.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
