@@ -57,7 +57,16 @@ describe('galera-warden chaos (real 3-node Galera, two instances, real HAProxy)'
     assert.match(d.out, /--duration: expected a duration such as 8s/);
     const rt = await chaos(['--routers', 'proxy,nginx'], 30_000);
     assert.equal(rt.code, 2);
-    assert.match(rt.out, /--routers: expected proxy and\/or haproxy, got "proxy,nginx"/);
+    assert.match(rt.out, /--routers: expected some of proxy, haproxy, proxysql, got "proxy,nginx"/);
+    const sd = await chaos(['--faults', 'kill,store-down'], 30_000);
+    assert.equal(sd.code, 2);
+    assert.match(sd.out, /--faults: unknown fault "store-down".*\(store-down needs --store etcd\)/);
+    const st = await chaos(['--store', 'zookeeper'], 30_000);
+    assert.equal(st.code, 2);
+    assert.match(st.out, /--store: expected galera or etcd, got "zookeeper"/);
+    const fe = await chaos(['--fencing', 'maybe'], 30_000);
+    assert.equal(fe.code, 2);
+    assert.match(fe.out, /--fencing: expected off, dead or unresponsive, got "maybe"/);
   });
 
   it('a short campaign with a fixed seed passes, prints a row per round, writes a replayable history, stops every process', async () => {

@@ -16,6 +16,7 @@ import type { Operation, ReadBack } from '../check/history.js';
 import type { RoutingSpan, Verdict } from '../check/history-checker.js';
 import { checkHistory } from '../check/history-checker.js';
 import { createHistoryTable, readBackRows, WriteClient } from '../check/write-client.js';
+import { EtcdWriterStore } from '../coordinate/etcd-writer-store.js';
 import { RECORD_TABLE } from '../coordinate/galera-writer-store.js';
 import { mergeConfig } from '../sandbox/merge-config.js';
 import { Sandbox } from '../sandbox/sandbox.js';
@@ -193,11 +194,15 @@ export class ChaosCampaign {
 
   private async epoch(): Promise<number> {
     if (this.etcd) {
-      // the record is in etcd: the epoch the live instances report
-      const views = await Promise.all(this.instances.filter((i) => i.warden?.child.exitCode === null).map((i) => this.api<{ epoch?: number }>(i, '/api/cluster').catch(() => undefined)));
-      const epochs = views.map((v) => v?.epoch).filter((e): e is number => typeof e === 'number');
-      if (epochs.length === 0) throw new Error('no instance reported the record\'s epoch');
-      return Math.max(...epochs);
+      // the record is in etcd: read it as an instance would
+      const store = new EtcdWriterStore({ cluster: this.sb!.layout.clusterName, endpoints: [this.etcd.endpoint], instanceId: 'chaos-campaign', leaseMs: 10_000, timeoutMs: 5000 });
+      try {
+        const r = await store.read();
+        if (!r.ok) throw new Error(`etcd ${this.etcd.endpoint}: ${r.error.message}`);
+        return r.record?.epoch ?? 0;
+      } finally {
+        await store.close().catch(() => undefined);
+      }
     }
     for (const n of this.sb!.layout.nodes) {
       try {

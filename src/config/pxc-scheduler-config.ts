@@ -57,6 +57,11 @@ export interface PxcSchedulerSettings {
     timeoutMs: number;
     /** 0: three daemonIntervals */
     leaseMs: number;
+    /**
+     * after the record's writer moves, runs route no writer for this long, so that every ProxySQL (whose runs are
+     * an interval apart) and every daemon has dropped the old writer first; -1: the default, see schedulerHandoverMs
+     */
+    handoverMs: number;
     schema: string;
     /** default <hostname>:scheduler:<clusterId>_<hgW>_<hgR> */
     instanceId?: string;
@@ -126,6 +131,7 @@ export const PXC_SCHEDULER_KEYS: Record<'global' | 'proxysql' | 'pxccluster' | '
     cluster: { kind: 'string', default: '' },
     timeoutMs: { kind: 'int', default: 2000 },
     leaseMs: { kind: 'int', default: 0 },
+    handoverMs: { kind: 'int', default: -1 },
     schema: { kind: 'string', default: 'galera_warden' },
     instanceId: { kind: 'string', default: '' },
   },
@@ -197,7 +203,7 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
   if (typeof pc.activeFailover === 'number' && pc.activeFailover > 1) ignored.push(`pxccluster.activeFailover: ${pc.activeFailover} read as 1 (methods 2 and 3 are not implemented, as in pxcScheduler 1.5)`);
   range('pxccluster.activeFailover', pc.activeFailover, 0, 3);
   if (co.store !== 'none' && co.store !== 'galera') problems.push(`coordination.store: expected "none" or "galera", got ${JSON.stringify(co.store)}`);
-  range('coordination.timeoutMs', co.timeoutMs, 50, 60_000); range('coordination.leaseMs', co.leaseMs, 0, 600_000);
+  range('coordination.timeoutMs', co.timeoutMs, 50, 60_000); range('coordination.leaseMs', co.leaseMs, 0, 600_000); range('coordination.handoverMs', co.handoverMs, -1, 600_000);
   if (typeof co.schema === 'string' && !/^[A-Za-z0-9_]{1,64}$/.test(co.schema)) problems.push(`coordination.schema: expected a plain schema name (1 to 64 letters, digits or "_"), got ${JSON.stringify(co.schema)}`);
   const level = LEVELS[String(gl.logLevel).toLowerCase()];
   if (level === undefined) problems.push(`global.logLevel: expected one of ${Object.keys(LEVELS).join(', ')}, got ${JSON.stringify(gl.logLevel)}`);
@@ -246,7 +252,7 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
     },
     coordination: {
       store: co.store as 'none' | 'galera', cluster: s(co.cluster) || `pxc-${n(pc.clusterId)}`, timeoutMs: n(co.timeoutMs),
-      leaseMs: n(co.leaseMs), schema: s(co.schema), ...(s(co.instanceId) ? { instanceId: s(co.instanceId) } : {}),
+      leaseMs: n(co.leaseMs), handoverMs: n(co.handoverMs), schema: s(co.schema), ...(s(co.instanceId) ? { instanceId: s(co.instanceId) } : {}),
     },
     log: { level: b(gl.debug) ? 'debug' : level!, performance: b(gl.performance), target: target as 'stdout' | 'file', ...(s(gl.logFile) ? { file: path.resolve(dir, s(gl.logFile)) } : {}) },
     ignored,

@@ -32,7 +32,7 @@ export interface CoordinatorOptions {
    * what a previous process knew (a scheduler run starts a process per run): the record and when the store last
    * answered, so that the lease rule holds across runs exactly as across the ticks of a daemon
    */
-  last?: { record: WriterRecord | null; contactAt: number | null };
+  last?: { record: WriterRecord | null; contactAt: number | null; hold?: HandoverHold | null };
   /**
    * After the record's writer moves away from a writer this instance knew, route no writer for this long, so
    * that every other instance has dropped the old writer before anyone routes the new one (no two nodes take
@@ -63,6 +63,14 @@ export interface CoordinationStatus {
   failing: StoreFailure | null;
 }
 
+/** A handover under way: from `until` on the record's new writer may be routed. */
+export interface HandoverHold {
+  until: number;
+  from: string[];
+  to: string[];
+  epoch: number;
+}
+
 export const COORDINATION_UNAVAILABLE = 'COORDINATION_UNAVAILABLE';
 export const COORDINATION_CONFLICT = 'COORDINATION_CONFLICT';
 export const COORDINATION_HANDOVER = 'COORDINATION_HANDOVER';
@@ -75,7 +83,7 @@ export class WriterCoordinator {
   private localMarks: string[];
   private pending: { node: string; on: boolean }[] = [];
   /** the writer moved: no writer is routed before `until` */
-  private hold: { until: number; from: string[]; to: string[]; epoch: number } | null = null;
+  private hold: HandoverHold | null = null;
   /** the store answered again after a failure: the record's writer is moved nowhere before `until` */
   private rejoin: { until: number; settledAfter: number; failedFor: number } | null = null;
   /** when the store started failing (null: it answers) */
@@ -85,6 +93,12 @@ export class WriterCoordinator {
     this.localMarks = [...(o.maintenance ?? [])].sort();
     this.known = o.last?.record ?? null;
     this.contactAt = o.last?.contactAt ?? null;
+    this.hold = o.last?.hold ?? null;
+  }
+
+  /** the handover under way (a scheduler run hands it to the next run), null: none */
+  handoverHold(): HandoverHold | null {
+    return this.hold ? { ...this.hold, from: [...this.hold.from], to: [...this.hold.to] } : null;
   }
 
   status(): CoordinationStatus {

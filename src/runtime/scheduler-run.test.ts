@@ -46,10 +46,10 @@ describe('scheduler run with the shared writer record (in-memory store)', () => 
   const online = (hg: number) => admin.table('runtime_mysql_servers').filter((r) => Number(r.hostgroup_id) === hg && r.status === 'ONLINE').map((r) => `${String(r.hostname)}:${String(r.port)}`).sort();
   /** the statuses configured (memory layer): ProxySQL purges OFFLINE_HARD rows from its runtime table */
   const status = (hg: number) => [...new Set(admin.table('mysql_servers').filter((r) => Number(r.hostgroup_id) === hg).map((r) => String(r.status)))];
-  const settings = () =>
+  const settings = (handoverMs = 0) =>
     parsePxcSchedulerConfig(`[global]\nlockfilepath = "${dir}"\n[proxysql]\nhost = "127.0.0.1"\nport = ${admin.port}\nuser = "admin"\npassword = "admin"\n`
-      + `[pxccluster]\nhgW = 100\nhgR = 101\nretryUp = 0\n[coordination]\nstore = "galera"\ncluster = "c1"\ninstanceId = "px1"\n`, path.join(dir, 'config.toml'));
-  const run = () => runScheduler({ settings: settings(), deadlineMs: 8000, log: () => undefined, openStore: () => store });
+      + `[pxccluster]\nhgW = 100\nhgR = 101\nretryUp = 0\n[coordination]\nstore = "galera"\ncluster = "c1"\ninstanceId = "px1"\nhandoverMs = ${handoverMs}\n`, path.join(dir, 'config.toml'));
+  const run = (handoverMs = 0) => runScheduler({ settings: settings(handoverMs), deadlineMs: 8000, log: () => undefined, openStore: () => store });
 
   before(async () => {
     nodes = await Promise.all([0, 1, 2].map(() => FakeGaleraServer.start()));
@@ -87,12 +87,34 @@ describe('scheduler run with the shared writer record (in-memory store)', () => 
     assert.deepEqual([again.decision?.desired.writers, online(100)], [[name(2)], [name(2)]]);
   });
 
-  it("a newer epoch from another instance moves this ProxySQL's writer on the next run", async () => {
+  it("a newer epoch from another instance moves this ProxySQL's writer on the next run (handoverMs = 0)", async () => {
     await run();
     store.writeAsOther({ writers: [name(1)] });
     const r = await run();
     assert.equal(r.exitCode, 0, r.message);
     assert.deepEqual(online(100), [name(1)]);
+  });
+
+  it('a move of the record\'s writer: no writer for handoverMs, across runs (the memo file carries the hold), then the new one', async () => {
+    await run(60_000);
+    assert.deepEqual(online(100), [name(0)]);
+    store.writeAsOther({ writers: [name(1)] });
+    for (let i = 0; i < 2; i++) {
+      const r = await run(60_000);
+      assert.equal(r.exitCode, 0, r.message);
+      assert.deepEqual(online(100), [], `run ${i + 1} after the move: the old writer is dropped, the new one not yet routed`);
+      assert.ok(r.findings?.some((f) => f.code === 'COORDINATION_HANDOVER'), JSON.stringify(r.findings));
+      assert.equal(cell.record?.epoch, 2, 'the hold records nothing');
+    }
+    // the hold's end, as the next run would find it once handoverMs has passed
+    const memoFile = recordMemoPath(settings());
+    const memo = JSON.parse(fs.readFileSync(memoFile, 'utf8')) as { hold: { until: number; from: string[]; to: string[] } };
+    assert.deepEqual([memo.hold.from, memo.hold.to], [[name(0)], [name(1)]]);
+    fs.writeFileSync(memoFile, JSON.stringify({ ...memo, hold: { ...memo.hold, until: Date.now() - 1 } }));
+    const after = await run(60_000);
+    assert.equal(after.exitCode, 0, after.message);
+    assert.deepEqual(online(100), [name(1)]);
+    assert.equal((JSON.parse(fs.readFileSync(memoFile, 'utf8')) as { hold: unknown }).hold, null, 'the hold is over');
   });
 
   it('fails closed when the store does not answer and no record is known: no writer, COORDINATION_UNAVAILABLE, exit 1; resumes when it answers', async () => {
