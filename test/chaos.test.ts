@@ -1,6 +1,8 @@
 // `galera-warden chaos` end to end: a short campaign (fixed seed: kill, cut-warden, freeze, restart-warden) on a sandbox of its own, two instances with
 // the shared writer record, their real HAProxys, writes through all four routers. It must pass (the promise
-// held), print a row per round, write a history that replays (JSON lines), and leave no process behind.
+// held), print a row per round, write a history that replays (JSON lines), and leave no process behind. Then, with
+// their binaries: real ProxySQLs driven by their own scheduler on the same record (seed 4: desync of the writer while
+// an instance restarts), and the record in a real etcd that is killed (seed 7). Ports 24500-24799, then 24000-24499.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,15 +12,17 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Sandbox } from '../src/sandbox/sandbox.js';
 import { haproxyMissing } from './support/haproxy-process.js';
+import { proxysqlBinary, skipRealProxySql } from './support/proxysql-real.js';
+import { etcdBin } from './support/etcd.js';
 import { CLI } from './support/warden-process.js';
 
 const BASE = 24500;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-chaos-'));
 
 /** runs the CLI; on the deadline SIGTERM (the campaign stops its processes), SIGKILL a minute later */
-function chaos(args: string[], deadlineMs: number): Promise<{ code: number | null; out: string }> {
+function chaos(args: string[], deadlineMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'chaos', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'chaos', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += String(d)));
     child.stderr.on('data', (d: Buffer) => (out += String(d)));
@@ -98,5 +102,36 @@ describe('galera-warden chaos (real 3-node Galera, two instances, real HAProxy)'
     for (const [i, kind] of plan.entries()) assert.match(r.out, new RegExp(`^${i + 1}\\s+${kind.split('+')[0]!}`, 'm'));
     // nothing left running: the nodes, the instances' proxies and APIs, the HAProxys
     for (const port of [BASE + 11, BASE + 21, BASE + 31, BASE + 100, BASE + 103, BASE + 110, BASE + 113, BASE + 200, BASE + 210, BASE + 451, BASE + 463]) assert.ok(await refused(port), `port ${port} still answers`);
+  });
+
+  // The campaign found both faults this replays (docs/chaos.md): scheduler runs that named the nodes host:port
+  // flipped the record against the daemons' node1, and ProxySQLs a run apart routed two writers after a move.
+  it('ProxySQL driven by its own scheduler beside the instances, one record: the writer desynced while an instance restarts (seed 4)', { skip: skipRealProxySql }, async () => {
+    const sub = path.join(dir, 'proxysql');
+    const history = path.join(sub, 'history.jsonl');
+    // base 24000 (the CLI's default range, which no other test uses): its ProxySQLs sit at +310..+313
+    const r = await chaos(['--rounds', '1', '--seed', '4', '--faults', 'kill,desync,restart-warden,double', '--routers', 'proxy,haproxy,proxysql',
+      '--duration', '6s', '--settle', '2s', '--base-port', '24000', '--dir', sub, '--history', history], 600_000, { ...process.env, PROXYSQL_BIN: proxysqlBinary() });
+    console.log(r.out.split('\n').filter((l) => !l.startsWith('  ')).map((l) => `# ${l}`).join('\n'));
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /VERDICT: PASS \(seed 4\)/);
+    const lines = fs.readFileSync(history, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const round = lines.find((l) => l.type === 'round')!;
+    assert.deepEqual((round.faults as { kind: string; role: string }[]).map((f) => `${f.kind} ${f.role}`), ['restart-warden instance', 'desync writer']);
+    assert.notEqual(round.writerAfter, round.writerBefore, 'the writer moved off the desynced node');
+    const ops = lines.filter((l) => l.type === 'op');
+    for (const router of ['proxysql-a', 'proxysql-b']) assert.ok(ops.some((o) => o.router === router && o.outcome === 'ok' && o.node === round.writerAfter), `acknowledged writes through ${router} on the new writer`);
+    for (const port of [24011, 24100, 24200, 24310, 24311, 24312, 24313]) assert.ok(await refused(port), `port ${port} still answers`);
+  });
+
+  it('the record in etcd: etcd killed for the fault (store-down), then a non-writer killed; the promise holds', { skip: etcdBin() ? false : 'no etcd binary (Debian etcd-server, or ETCD_BIN)' }, async () => {
+    const sub = path.join(dir, 'etcd');
+    const r = await chaos(['--rounds', '2', '--seed', '7', '--faults', 'store-down,kill', '--store', 'etcd', '--routers', 'proxy,haproxy',
+      '--duration', '6s', '--settle', '2s', '--base-port', '24000', '--dir', sub], 600_000);
+    console.log(r.out.split('\n').filter((l) => !l.startsWith('  ')).map((l) => `# ${l}`).join('\n'));
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /^1\s+store-down etcd/m);
+    assert.match(r.out, /VERDICT: PASS \(seed 7\)/);
+    for (const port of [24011, 24100, 24340]) assert.ok(await refused(port), `port ${port} still answers`);
   });
 });
