@@ -8,6 +8,7 @@ import { hostgroups } from '../apply/proxysql/servers.js';
 import { HaproxyAdapter } from '../apply/haproxy/adapter.js';
 import { parseSocketAddress } from '../apply/haproxy/runtime-client.js';
 import { decideConfigOf } from '../config/decide-config-of.js';
+import { listening } from './listen-failure.js';
 import { handoverMsOf, leaseMsOf, rejoinMsOf, rejoinSettleMsOf } from '../config/sections/coordination.js';
 import { WriterCoordinator } from '../coordinate/writer-coordinator.js';
 import type { WriterStore } from '../coordinate/writer-store.js';
@@ -204,10 +205,13 @@ export class Daemon {
 
   async start(): Promise<Endpoints> {
     if (this.proxy) {
-      const ep = await this.proxy.listen();
+      const p = this.o.config.proxy;
+      const proxy = this.proxy;
+      const ep = await listening([{ key: '[proxy] writerPort', host: p.host, port: p.writerPort }, { key: '[proxy] readerPort', host: p.host, port: p.readerPort }], () => proxy.listen());
       this.endpoints.writer = ep.writer;
       if (ep.reader) this.endpoints.reader = ep.reader;
-      const h = await this.health!.listen();
+      const health = this.health!;
+      const h = await listening([{ key: '[proxy] healthPort', host: p.host, port: p.healthPort }], () => health.listen());
       this.endpoints.health = `${h.address}:${h.port}`;
     }
     if (this.o.startReport) {

@@ -1,4 +1,5 @@
 // Process-level wiring of `run`: config, logger, report server, signals. Resolves when the daemon has stopped.
+import { listening } from './listen-failure.js';
 import { loadConfig } from '../config/load-config.js';
 import { UsageError } from '../model/errors.js';
 import { createReportServer } from '../report/report-server.js';
@@ -23,7 +24,7 @@ export async function runDaemon(configFile: string, logFormat?: string): Promise
               metricsAuth: api.metricsAuth,
               logger: log,
             });
-            const addr = await server.listen();
+            const addr = await listening([{ key: '[api] port', host: api.host, port: api.port }], () => server.listen());
             return { address: `${addr.host}:${addr.port}`, close: () => server.close() };
           },
         }
