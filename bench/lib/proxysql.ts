@@ -1,6 +1,7 @@
 // A real ProxySQL for the bench: the binary from PROXYSQL_BIN or ../shared/tools/proxysql/proxysql beside the
 // repository, started in the foreground (-f) in a fresh datadir inside the bench's work folder, with its own
 // admin and MySQL ports, as one of the bench's processes (stopped by pid with everything else).
+import { firstExecutable } from '../../src/chaos/child-processes.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,16 +14,7 @@ import { waitFor } from './util.js';
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export function proxysqlBinary(): string | undefined {
-  for (const c of [process.env.PROXYSQL_BIN, path.resolve(REPO_ROOT, '../shared/tools/proxysql/proxysql')]) {
-    if (!c) continue;
-    try {
-      fs.accessSync(c, fs.constants.X_OK);
-      return c;
-    } catch {
-      // next candidate
-    }
-  }
-  return undefined;
+  return firstExecutable([process.env.PROXYSQL_BIN, path.resolve(REPO_ROOT, '../shared/tools/proxysql/proxysql')]);
 }
 
 export class BenchProxySql {

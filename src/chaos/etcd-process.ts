@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { firstExecutable, killOnExit } from './child-processes.js';
 
 export interface EtcdProcess {
   /** http://127.0.0.1:<clientPort> */
@@ -24,16 +25,7 @@ export interface EtcdProcess {
 
 /** The etcd binary to test against, or undefined when there is none. */
 export function etcdBin(): string | undefined {
-  for (const c of [process.env.ETCD_BIN, '/usr/bin/etcd']) {
-    if (!c) continue;
-    try {
-      fs.accessSync(c, fs.constants.X_OK);
-      return c;
-    } catch {
-      // next candidate
-    }
-  }
-  return undefined;
+  return firstExecutable([process.env.ETCD_BIN, '/usr/bin/etcd']);
 }
 
 /** false when a binary is there; else the reason to hand to describe/it `skip`. */
@@ -41,23 +33,6 @@ export const skipEtcd: string | false = etcdBin() === undefined
   ? 'no etcd binary: install Debian\'s etcd-server (scripts/install-deps.sh) or set ETCD_BIN=/path/to/etcd to run the tests against a real etcd'
   : false;
 
-const live = new Set<ChildProcess>();
-let hooked = false;
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on('exit', () => {
-    for (const c of live) {
-      if (c.pid && c.exitCode === null && c.signalCode === null) {
-        try {
-          process.kill(c.pid, 'SIGKILL');
-        } catch {
-          // gone already
-        }
-      }
-    }
-  });
-}
 
 const exited = (c: ChildProcess): Promise<void> =>
   c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((resolve) => c.once('exit', () => resolve()));
@@ -75,7 +50,6 @@ async function answers(endpoint: string): Promise<boolean> {
 export async function startEtcd(opts: { clientPort: number; peerPort: number; name?: string }): Promise<EtcdProcess> {
   const bin = etcdBin();
   if (!bin) throw new Error(skipEtcd || 'no etcd binary');
-  hookExit();
   const name = opts.name ?? `gw-etcd-${opts.clientPort}`;
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-etcd-'));
   const dataDir = path.join(root, 'data');
@@ -94,8 +68,7 @@ export async function startEtcd(opts: { clientPort: number; peerPort: number; na
     const log = fs.openSync(logFile, 'a');
     const c = spawn(bin, args, { stdio: ['ignore', log, log] });
     fs.closeSync(log);
-    live.add(c);
-    c.once('exit', () => live.delete(c));
+    killOnExit(c);
     child = c;
     const deadline = Date.now() + 60_000;
     while (!(await answers(endpoint))) {

@@ -1,11 +1,11 @@
 // Starts a real HAProxy (`haproxy -f <cfg> -db`) with a given config in a temporary folder, waits until its
 // runtime API answers, and stops it by pid (the chaos campaign and the tests). Tests skip when the binary is missing.
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RuntimeClient } from '../apply/haproxy/runtime-client.js';
+import { killOnExit, stopChild } from './child-processes.js';
 
 export const HAPROXY_BIN = process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy';
 
@@ -14,10 +14,6 @@ export function haproxyMissing(): string | undefined {
   return fs.existsSync(HAPROXY_BIN) ? undefined : `HAProxy not installed (${HAPROXY_BIN}); install Debian's haproxy or set HAPROXY_BIN`;
 }
 
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
-});
 
 export interface HaproxyProcess {
   dir: string;
@@ -37,20 +33,12 @@ export async function startHaproxy(config: (socket: string) => string, o: { sock
   const socket = o.socket ?? path.join(dir, 'admin.sock');
   const configFile = path.join(dir, 'haproxy.cfg');
   fs.writeFileSync(configFile, config(socket));
-  const child = spawn(HAPROXY_BIN, ['-f', configFile, '-db', ...(o.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
+  const child = killOnExit(spawn(HAPROXY_BIN, ['-f', configFile, '-db', ...(o.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] }));
   const output: string[] = [];
   child.stdout.on('data', (d: Buffer) => output.push(String(d)));
   child.stderr.on('data', (d: Buffer) => output.push(String(d)));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid) {
-      process.kill(child.pid, 'SIGTERM');
-      const t = setTimeout(() => child.pid && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
-    children.delete(child);
+    await stopChild(child);
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const client = new RuntimeClient({ socket: { path: socket }, timeoutMs: 1000 });

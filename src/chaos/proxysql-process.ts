@@ -2,23 +2,15 @@
 // interface answers, sets it up as an application would use it (the application's user with the writer hostgroup
 // as its default, no query retry), and stops it by pid. The binary: PROXYSQL_BIN, else `proxysql` on the PATH.
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AdminClient, int, quote } from '../apply/proxysql/admin-client.js';
+import { firstExecutable, killOnExit, stopChild } from './child-processes.js';
 
 /** The ProxySQL binary: PROXYSQL_BIN, else the first `proxysql` on the PATH; undefined when there is none. */
 export function proxysqlBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const candidates = env.PROXYSQL_BIN ? [env.PROXYSQL_BIN] : (env.PATH ?? '').split(':').filter(Boolean).map((d) => path.join(d, 'proxysql'));
-  return candidates.find((c) => {
-    try {
-      fs.accessSync(c, fs.constants.X_OK);
-      return fs.statSync(c).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return firstExecutable(env.PROXYSQL_BIN ? [env.PROXYSQL_BIN] : (env.PATH ?? '').split(':').filter(Boolean).map((d) => path.join(d, 'proxysql')));
 }
 
 /** undefined when a ProxySQL binary is there, else why not */
@@ -26,11 +18,6 @@ export function proxysqlMissing(env: NodeJS.ProcessEnv = process.env): string | 
   if (proxysqlBinary(env)) return undefined;
   return env.PROXYSQL_BIN ? `PROXYSQL_BIN=${env.PROXYSQL_BIN} is not an executable file` : 'no proxysql on the PATH; set PROXYSQL_BIN=/path/to/proxysql';
 }
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) process.kill(c.pid, 'SIGKILL');
-});
 
 export interface ProxysqlProcessOptions {
   adminPort: number;
@@ -67,22 +54,13 @@ export async function startProxysql(o: ProxysqlProcessOptions): Promise<Proxysql
     'mysql_variables=', '{', '  threads=2', `  interfaces="127.0.0.1:${o.mysqlPort}"`,
     `  monitor_username="${o.monitorUser}"`, `  monitor_password="${o.monitorPassword}"`, '}', '',
   ].join('\n'));
-  const child = spawn(bin, ['-f', '-e', '--no-version-check', '-c', cnf, '-D', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
+  const child = killOnExit(spawn(bin, ['-f', '-e', '--no-version-check', '-c', cnf, '-D', dir], { stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   const keep = (d: Buffer) => { out = (out + String(d)).slice(-20_000); };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null && child.pid) {
-      process.kill(child.pid, 'SIGCONT');
-      process.kill(child.pid, 'SIGTERM');
-      const t = setTimeout(() => child.pid && child.exitCode === null && process.kill(child.pid, 'SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    }
-    children.delete(child);
+    await stopChild(child);
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + (o.deadlineMs ?? 30_000);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminClient } from '../../src/apply/proxysql/admin-client.js';
+import { firstExecutable, killOnExit } from '../../src/chaos/child-processes.js';
 import type { AdminRow } from '../../src/apply/proxysql/admin-client.js';
 
 /** The repository root (this file runs as dist/test/support/proxysql-real.js). */
@@ -16,17 +17,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** The ProxySQL binary to test against, or undefined when there is none. */
 export function proxysqlBinary(): string | undefined {
-  const candidates = [process.env.PROXYSQL_BIN, path.resolve(REPO_ROOT, '../shared/tools/proxysql/proxysql')];
-  for (const c of candidates) {
-    if (!c) continue;
-    try {
-      fs.accessSync(c, fs.constants.X_OK);
-      return c;
-    } catch {
-      // next candidate
-    }
-  }
-  return undefined;
+  return firstExecutable([process.env.PROXYSQL_BIN, path.resolve(REPO_ROOT, '../shared/tools/proxysql/proxysql')]);
 }
 
 /** false when a binary is there; else the reason to hand to describe/it `skip`. */
@@ -36,21 +27,6 @@ export const skipRealProxySql: string | false = proxysqlBinary() === undefined
 
 if (skipRealProxySql) process.stdout.write(`# ${skipRealProxySql}\n`);
 
-const live = new Set<ChildProcess>();
-let hooked = false;
-function hookExit(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on('exit', () => {
-    for (const c of live) if (c.pid && c.exitCode === null && c.signalCode === null) {
-      try {
-        process.kill(c.pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  });
-}
 
 export interface RealProxySqlOptions {
   adminPort: number;
@@ -76,7 +52,6 @@ export class RealProxySql {
     const bin = proxysqlBinary();
     if (!bin) throw new Error(skipRealProxySql || 'no ProxySQL binary');
     if (o.adminPort >= 32768 || o.mysqlPort >= 32768) throw new RangeError('ProxySQL test ports must stay below 32768');
-    hookExit();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gw-proxysql-${o.adminPort}-`));
     fs.writeFileSync(path.join(dir, 'proxysql.cnf'), [
       `datadir="${dir}"`,
@@ -84,7 +59,7 @@ export class RealProxySql {
       'mysql_variables=', '{', '  threads=2', `  interfaces="127.0.0.1:${o.mysqlPort}"`, ...(o.mysqlVariables ?? []).map((l) => `  ${l}`), '}', '',
     ].join('\n'));
     const child = spawn(bin, ['-f', '-e', '--no-version-check', '-c', path.join(dir, 'proxysql.cnf'), '-D', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    live.add(child);
+    killOnExit(child);
     const p = new RealProxySql(dir, o.adminPort, o.mysqlPort, child);
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -141,7 +116,6 @@ export class RealProxySql {
       await exited;
       clearTimeout(timer);
     }
-    live.delete(c);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
