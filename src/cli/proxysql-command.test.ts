@@ -17,7 +17,7 @@ async function install(config: string, extra: string[] = []): Promise<string> {
   registerProxysql(program);
   const out: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; }) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => { out.push(String(chunk)); return true; });
   try {
     await program.parseAsync(['node', 'gw', 'proxysql', 'install', `--configfile=${file}`, '--node=10.0.0.1:3306', ...extra]);
   } finally {
