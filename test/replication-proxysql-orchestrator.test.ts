@@ -16,7 +16,7 @@ import mysql from 'mysql2/promise';
 import { FakeOrchestrator } from '../src/observe/orchestrator/testing/fake-orchestrator.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import type { RunResult } from './support/proxysql-scheduler-process.js';
-import { runSchedulerProcess, statusOf } from './support/proxysql-scheduler-process.js';
+import { MAIN, runSchedulerProcess, runScript, statusOf } from './support/proxysql-scheduler-process.js';
 import type { ProxySqlTarget } from './support/proxysql-targets.js';
 import { seed, startTarget } from './support/proxysql-targets.js';
 import { skipRealProxySql } from './support/proxysql-real.js';
@@ -213,5 +213,19 @@ port = ${API_PORT}
     fake!.topology.get(sb!.node(1).host, sb!.node(1).sqlPort)!.master = key(2);
     fake!.topology.endDowntime(key(1));
     await waitAll('node1 a reader, node2 the writer', (w, rd) => rd.includes(key(1)) && w.join() === key(2));
+  });
+
+  it('status, /api/nodes and /api/cluster show the replication state of the real nodes, not wsrep', async () => {
+    const status = await runScript(MAIN, ['status', '--config', sb!.configPath]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /\(replication; node2 is the primary: the only node that is writable and replicates from no one\)/);
+    assert.match(status.stdout, new RegExp(`\\nnode2 +${key(2).replace(/\./g, '\\.')} +writer +OFF +\\(none\\)`));
+    assert.match(status.stdout, new RegExp(`\\nnode1 +${key(1).replace(/\./g, '\\.')} +reader +ON +${key(2).replace(/\./g, '\\.')} +Yes +Yes`));
+    assert.doesNotMatch(status.stdout, /Synced|WSREP_OFF|NOT_PRIMARY/);
+    const nodes = (await (await fetch(`http://127.0.0.1:${API_PORT}/api/nodes`)).json()) as { name: string; observation: { status: { replication: { master: string | null; readOnly: boolean } | null } | null } | null }[];
+    const view = Object.fromEntries(nodes.map((n) => [n.name, n.observation?.status?.replication]));
+    assert.deepEqual([view.node1?.master, view.node2?.master, view.node2?.readOnly], [key(2), null, false], JSON.stringify(view));
+    const cluster = (await (await fetch(`http://127.0.0.1:${API_PORT}/api/cluster`)).json()) as { topology: string };
+    assert.equal(cluster.topology, 'replication');
   });
 });
