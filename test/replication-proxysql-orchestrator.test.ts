@@ -13,6 +13,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
+import { checkHistory, describeVerdict } from '../src/check/history-checker.js';
+import type { ReadBack } from '../src/check/history.js';
+import { WriteClient, createHistoryTable } from '../src/check/write-client.js';
 import { FakeOrchestrator } from '../src/observe/orchestrator/testing/fake-orchestrator.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import type { RunResult } from './support/proxysql-scheduler-process.js';
@@ -30,6 +33,8 @@ const ORCH_PORT = 27660;
 const API_PORT = 27680;
 const GRACE_MS = 4000;
 const HG = { writer: 100, reader: 101 };
+const HISTORY = 'app.history';
+const RUN_ID = 'replproxysql';
 
 interface Router {
   name: string;
@@ -44,6 +49,8 @@ describe('replication topology with Orchestrator through ProxySQL (scheduler run
   let sb: Sandbox | undefined;
   let fake: FakeOrchestrator | undefined;
   let warden: WardenProcess | undefined;
+  /** writes through the real ProxySQL for the whole scenario (history checker) */
+  let client: WriteClient | undefined;
   const routers: Router[] = [];
   const key = (i: number): string => `${sb!.node(i).host}:${sb!.node(i).sqlPort}`;
   const schedulers = () => routers.filter((r) => r.config !== undefined);
@@ -136,9 +143,20 @@ port = ${API_PORT}
     warden = startWarden(daemonConfig);
     routers.push({ name: 'daemon/double', target: daemonTarget, step: async () => undefined });
     await waitAll('node1 the writer, node2 and node3 readers', (w, rd) => w.join() === key(1) && [key(2), key(3)].every((k) => rd.includes(k)));
+    if (r) {
+      const direct = await mysql.createConnection({ host: sb.node(1).host, port: sb.node(1).sqlPort, user: 'app', password: sb.password('app') });
+      await createHistoryTable(direct, HISTORY);
+      direct.destroy();
+      client = new WriteClient({
+        routers: [{ name: 'proxysql', host: '127.0.0.1', port: r.mysqlPort! }], clientsPerRouter: 2, user: 'app', password: sb.password('app'),
+        table: HISTORY, everyMs: 50, connectTimeoutMs: 2000, writeTimeoutMs: 3000, nodeExpr: "CONCAT(@@hostname, ':', @@port)", runId: RUN_ID,
+      });
+      client.start();
+    }
   });
 
   after(async () => {
+    await client?.stop();
     await warden?.stop();
     for (const r of routers) await r.target.close();
     await fake?.close();
@@ -213,6 +231,27 @@ port = ${API_PORT}
     fake!.topology.get(sb!.node(1).host, sb!.node(1).sqlPort)!.master = key(2);
     fake!.topology.endDowntime(key(1));
     await waitAll('node1 a reader, node2 the writer', (w, rd) => rd.includes(key(1)) && w.join() === key(2));
+  });
+
+  it('through the real ProxySQL: no acknowledged write on two primaries (history checker)', { skip: skipRealProxySql }, async () => {
+    const ops = await client!.stop();
+    const readBack: ReadBack[] = [];
+    for (const i of [1, 2, 3]) {
+      const c = await mysql.createConnection({ host: sb!.node(i).host, port: sb!.node(i).sqlPort, user: 'app', password: sb!.password('app') });
+      try {
+        const [rows] = await c.query(`SELECT id, node FROM ${HISTORY} WHERE id LIKE ?`, [`${RUN_ID}-%`]);
+        readBack.push({ from: `node${i}`, rows: (rows as { id: string; node: string }[]).map((x) => ({ id: String(x.id), node: String(x.node) })) });
+      } finally {
+        c.destroy();
+      }
+    }
+    // one change of writer: node1 -> node2 (the fence in between routes no writer; node2 writes on after it)
+    const verdict = checkHistory(ops, readBack, { maxWriterChanges: 1 });
+    console.log(describeVerdict(verdict).split('\n').map((l) => `# ${l}`).join('\n'));
+    assert.ok(verdict.totals.ok > 0);
+    assert.equal(verdict.counts.overlap, 0, describeVerdict(verdict));
+    assert.equal(verdict.counts['writer-changes'], 0, describeVerdict(verdict));
+    assert.equal(verdict.counts['node-mismatch'], 0, describeVerdict(verdict));
   });
 
   it('status, /api/nodes and /api/cluster show the replication state of the real nodes, not wsrep', async () => {
