@@ -97,7 +97,7 @@ describe('scheduler run with [orchestrator] (admin double, fake replication node
     assert.deepEqual(rows(), routed());
   });
 
-  it('no leader: the grace period counts across runs (memo file), then every node is OFFLINE_SOFT (exit 1); a leader back routes again', async () => {
+  it('no leader: the grace period counts across runs (memo file), then every node is out: writer group OFFLINE_HARD, reader group OFFLINE_SOFT (exit 1); a leader back routes again', async () => {
     await run();
     orc.topology.beginDowntime(key(2), 'maintenance', 3600);
     await run();
@@ -113,7 +113,8 @@ describe('scheduler run with [orchestrator] (admin double, fake replication node
     assert.equal(fenced.exitCode, 1);
     assert.equal(fenced.error?.code, 'EXTERNAL_FENCE');
     assert.match(fenced.message, /no Orchestrator node has answered as raft leader/);
-    assert.deepEqual(rows(), [0, 1, 2].flatMap((i) => [`100 ${key(i)} OFFLINE_SOFT`, `101 ${key(i)} OFFLINE_SOFT`]).sort());
+    // the writer group severed (OFFLINE_HARD: sessions already open must not write on), the reader group drained
+    assert.deepEqual(rows(), [0, 1, 2].flatMap((i) => [`100 ${key(i)} OFFLINE_HARD`, `101 ${key(i)} OFFLINE_SOFT`]).sort());
     const n = loads();
     assert.equal((await run()).status, 'unchanged', 'fenced and nothing changed: no LOAD');
     assert.equal(loads(), n);
