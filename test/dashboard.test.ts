@@ -176,6 +176,30 @@ void describe('dashboard (real chromium)', () => {
     }
   });
 
+  void it('a replication topology: the replication state and the master each node replicates from, never wsrep terms', async () => {
+    source.topology = 'replication';
+    const repl = (master: string | null, over: Record<string, unknown> = {}) => ({
+      readOnly: master !== null, ioRunning: master ? 'Yes' : '', sqlRunning: master ? 'Yes' : '', secondsBehindMaster: master ? 2 : null,
+      gtidPosition: '0-1-77', master: master ? { host: master, port: 3306 } : null, lastError: '', ...over,
+    });
+    source.record(buildTick({ seq: 7, at: Date.now(), epoch: 4, nodes: [
+      { name: 'db1', writer: 'writer', status: { replication: repl(null) } },
+      { name: 'db2', status: { replication: repl('10.0.0.11') } },
+      { name: 'db3', status: { replication: repl('10.0.0.11', { sqlRunning: 'No', secondsBehindMaster: null }) } },
+    ] }));
+    await waitForText(page, '#primary-label', (t) => t === 'Replication');
+    assert.equal(await page.locator('#primary').textContent(), 'db1');
+    assert.equal(await page.locator('#state-head').textContent(), 'Replication');
+    assert.equal(await page.locator('#primary-head').textContent(), 'Replicates from');
+    const cells = async (n: string) => (await page.locator(`#nodes tr[data-node="${n}"] td`).allTextContents()).map((x) => x.trim());
+    await waitForText(page, '#nodes tr[data-node="db2"]', (t) => t.includes('replica, lag 2 s'));
+    assert.deepEqual((await cells('db1')).slice(4, 6), ['primary, writable', '(none)']);
+    assert.deepEqual((await cells('db2')).slice(4, 6), ['replica, lag 2 s', '10.0.0.11:3306']);
+    assert.deepEqual((await cells('db3')).slice(4, 6), ['IO Yes / SQL No', '10.0.0.11:3306']);
+    assert.doesNotMatch((await page.locator('#nodes').textContent()) ?? '', /Synced|Primary/);
+    source.topology = 'galera';
+  });
+
   void it('ran without script errors or CSP violations', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -6,6 +6,7 @@ import type { WardenConfig } from '../config/warden-config.js';
 import { UsageError } from '../model/errors.js';
 import type { NodeSpec } from '../model/node.js';
 import type { ProbeOptions } from '../observe/probe-options.js';
+import type { HealthcheckServerOptions } from '../runtime/healthcheck-server.js';
 
 export interface HealthcheckFlags {
   config?: string;
@@ -93,6 +94,13 @@ async function fromFlags(f: HealthcheckFlags): Promise<Target> {
   };
 }
 
+async function replicationAssessment(config: WardenConfig): Promise<Pick<HealthcheckServerOptions, 'assess' | 'stateOf'>> {
+  const { assessReplicationNode, replicationStateText } = await import('../decide/replication-health.js');
+  const { decideConfigOf } = await import('../config/decide-config-of.js');
+  const maxLagS = decideConfigOf(config).maxReplicationLagS;
+  return { assess: (obs) => assessReplicationNode(obs, maxLagS), stateOf: replicationStateText };
+}
+
 const log = (line: string) => void process.stderr.write(`${new Date().toISOString()} healthcheck: ${line}\n`);
 
 export async function runHealthcheck(f: HealthcheckFlags): Promise<void> {
@@ -112,10 +120,13 @@ export async function runHealthcheck(f: HealthcheckFlags): Promise<void> {
   const { onStopSignals } = await import('../runtime/stop-signals.js');
   const { spec } = target;
   const prober = new NodeProber(spec, target.probe);
+  // a replication topology: read_only and the replication state, never wsrep (a replica has none)
+  const replication = target.config?.cluster.topology === 'replication' ? await replicationAssessment(target.config) : {};
   const server = new HealthcheckServer({
     node: spec.name,
     probe: () => prober.probe(),
     health,
+    ...replication,
     cacheMs,
     holdMs,
     onChange: (b) => log(`${spec.name} is ${b.available ? 'available (200)' : 'unavailable (503)'}: ${b.state}${b.reasons.length ? `; ${b.reasons.map((r) => r.message).join('; ')}` : ''}`),

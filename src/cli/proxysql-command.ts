@@ -10,7 +10,7 @@ interface InstallFlags {
   node: string[];
   apply?: boolean;
   active?: boolean;
-  intervalMs: string;
+  intervalMs?: string;
   deadlineMs?: string;
   maxConnections: string;
   filename?: string;
@@ -23,7 +23,7 @@ export function registerProxysql(program: Command): void {
     .description('print (or --apply) the 8000+HG configuration rows and the scheduler row for a cluster, from a pxcScheduler config.toml')
     .requiredOption('--configfile <file>', 'pxcScheduler config.toml (hostgroups, clusterId, ProxySQL admin address)')
     .option('--node <host:port[:weight]>', 'a Galera node, in writer preference order (repeat)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--interval-ms <ms>', 'scheduler interval_ms', '2000')
+    .option('--interval-ms <ms>', 'scheduler interval_ms (default 2000; 5000, proxy-oc-tool\'s, when the config has [orchestrator])')
     .option('--deadline-ms <ms>', 'each run ends by this (default: interval - 200 ms)')
     .option('--max-connections <n>', 'max_connections of the template rows', '2000')
     .option('--filename <path>', 'an executable scheduler program taking pxcScheduler\'s arguments (default: this node binary running this installation\'s scheduler-main.js)')
@@ -35,7 +35,7 @@ export function registerProxysql(program: Command): void {
       const { installStatements, parseInstallNode } = await import('../apply/proxysql/install.js');
       const file = path.resolve(o.configfile);
       const s = parsePxcSchedulerConfig(await readFile(file, 'utf8'), file);
-      if (o.node.length === 0) throw new UsageError('give the Galera nodes with --node host:port[:weight], preferred writer first');
+      if (o.node.length === 0) throw new UsageError(`give the ${s.decide.topology === 'replication' ? 'replication' : 'Galera'} nodes with --node host:port[:weight], preferred writer first`);
       const nodes = o.node.map((n) => {
         try {
           return parseInstallNode(n);
@@ -43,8 +43,9 @@ export function registerProxysql(program: Command): void {
           throw new UsageError(`--node: ${(err as Error).message}`);
         }
       });
-      const intervalMs = Number(o.intervalMs);
-      if (!Number.isInteger(intervalMs) || intervalMs < 100) throw new UsageError(`--interval-ms must be an integer >= 100, got "${o.intervalMs}"`);
+      const interval = o.intervalMs ?? (s.orchestrator ? '5000' : '2000');
+      const intervalMs = Number(interval);
+      if (!Number.isInteger(intervalMs) || intervalMs < 100) throw new UsageError(`--interval-ms must be an integer >= 100, got "${interval}"`);
       const deadlineMs = o.deadlineMs !== undefined ? Number(o.deadlineMs) : Math.max(100, intervalMs - 200);
       const statements = installStatements({
         clusterId: s.cluster.id, hgW: s.cluster.hgW, hgR: s.cluster.hgR, bckHgW: s.cluster.bckHgW, bckHgR: s.cluster.bckHgR,
@@ -55,6 +56,7 @@ export function registerProxysql(program: Command): void {
       });
       if (!o.apply) {
         process.stdout.write(`-- galera-warden: cluster ${s.cluster.id}, hostgroups ${s.cluster.hgW}/${s.cluster.hgR} (configuration in ${s.cluster.bckHgW}/${s.cluster.bckHgR})\n`);
+        if (s.orchestrator) process.stdout.write(`-- [orchestrator] ${s.orchestrator.urls.join(', ')} (cluster ${s.orchestrator.clusterHint}): every run polls it once; downtimed nodes OFFLINE_SOFT, every node after ${s.orchestrator.graceMs} ms without a raft leader (proxy-oc-tool's drop-in, interval ${intervalMs} ms)\n`);
         for (const i of s.ignored) process.stdout.write(`-- config ${file}: ${i}\n`);
         process.stdout.write(statements.map((x) => `${x};\n`).join(''));
         return;

@@ -5,7 +5,9 @@
 // Deliberately tiny: no commander, no zod, no pino; it loads only what one run needs (a run is started every
 // interval). Also reachable as `galera-warden scheduler ...`. With [global] daemonize = true it loops every
 // daemonInterval instead of exiting (pxcScheduler's daemon mode).
-// Exit status: 0 done (or another run / another ProxySQL node holds the lock), 1 the run failed, 2 bad config.
+// With [orchestrator] it is also proxy-oc-tool's drop-in (every 5000 ms in the seed): one Orchestrator poll per run.
+// Exit status: 0 done (or another run / another ProxySQL node holds the lock), 1 the run failed (or fenced every
+// node: coordination or Orchestrator unavailable), 2 bad config.
 import fs from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { PxcSchedulerSettings } from '../config/pxc-scheduler-config.js';
@@ -35,6 +37,8 @@ export const SCHEDULER_HELP = `Usage: galera-warden scheduler --configfile=confi
 One observe -> decide -> apply run against ProxySQL (a pxcScheduler drop-in): reads the pxcScheduler-style
 config, takes the lock file (and with clustered = true the ProxySQL-cluster lock), probes the Galera nodes
 listed in the 8000+HG configuration hostgroups, moves the writer and reader hostgroups, saves its state.
+With [orchestrator] (proxy-oc-tool's drop-in) it also polls Orchestrator once: downtimed nodes are set
+OFFLINE_SOFT, and every node once no raft leader has answered for longer than graceMs (kept between runs).
 
 Options:
   --configfile=FILE   the config file (pxcScheduler's config.toml format)
@@ -43,7 +47,8 @@ Options:
   --once              one run even with [global] daemonize = true
   -h, --help          this help
 
-Exit status: 0 done (or another run / another ProxySQL node holds the lock), 1 the run failed, 2 bad config.
+Exit status: 0 done (or another run / another ProxySQL node holds the lock), 1 the run failed or fenced
+every node (no coordination record, no Orchestrator leader past graceMs), 2 bad config.
 Set up the configuration rows and the scheduler row with: galera-warden proxysql install --help
 `;
 

@@ -53,6 +53,29 @@ describe('galera-warden status', () => {
     assert.ok(!text.includes('pw-status-1'));
   });
 
+  it('a replication topology: read_only, master, threads and lag, never the wsrep state; the primary named', async () => {
+    const p = await FakeGaleraServer.start({ password: 'pw-status-1' }, 27710);
+    const r = await FakeGaleraServer.start({ password: 'pw-status-1' }, 27711);
+    fakes.push(p, r);
+    r.state.variables.read_only = 'ON';
+    r.state.slaveStatus = { Master_Host: '127.0.0.1', Master_Port: String(p.port), Slave_IO_Running: 'Yes', Slave_SQL_Running: 'Yes', Seconds_Behind_Master: '4', Last_IO_Error: '', Last_SQL_Error: '' };
+    const file = path.join(dir, 'repl.toml');
+    writeFileSync(file, `[cluster]\nname = "repl"\ntopology = "replication"\n[credentials]\nuser = "warden"\npassword = "pw-status-1"\n`
+      + `[[nodes]]\nname = "p"\nhost = "127.0.0.1"\nport = ${p.port}\n[[nodes]]\nname = "r"\nhost = "127.0.0.1"\nport = ${r.port}\n`);
+    const { out, io } = capture();
+    await runStatus({ config: file }, io);
+    const text = out.join('');
+    assert.match(text, /^cluster repl \(replication; p is the primary: the only node that is writable and replicates from no one\) at /);
+    assert.match(text, /\nNODE +ADDRESS +ROLE +RO +MASTER +IO +SQL +LAG +GTID +MS +REASONS\n/);
+    assert.match(text, /\np +127\.0\.0\.1:27710 +writer +OFF +\(none\) +- +- +- +0-1-42 /);
+    assert.match(text, new RegExp(`\\nr +127\\.0\\.0\\.1:27711 +reader +ON +127\\.0\\.0\\.1:${p.port} +Yes +Yes +4s +0-1-42 .*REPLICA\\n`));
+    assert.doesNotMatch(text, /Synced|WSREP_OFF|NOT_PRIMARY/);
+    const json = capture();
+    await runStatus({ config: file, json: true }, json.io);
+    const doc = JSON.parse(json.out.join('')) as { topology: string; primary: { node: string }; nodes: { node: string; health: { role: string } }[] };
+    assert.deepEqual([doc.topology, doc.primary.node, doc.nodes.map((n) => n.health.role)], ['replication', 'p', ['writer', 'reader']]);
+  });
+
   it('--json prints the observations with their assessment, never the password', async () => {
     const { out, io } = capture();
     await runStatus({ config: await cluster(), json: true }, io);

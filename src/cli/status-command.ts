@@ -1,5 +1,6 @@
 // `galera-warden status --config FILE [--json] [--watch [ms]]`: probe every configured node and show
-// its Galera state and what role it could take (writer / reader / none), once or until Ctrl-C. With a
+// its Galera state (in a replication topology: read_only, master, replication threads, lag and GTID position, never
+// wsrep) and what role it could take (writer / reader / none), once or until Ctrl-C. With a
 // [coordination] store it also reads the shared writer record (or says why the store does not answer).
 import type { Command } from 'commander';
 import type { WriterStore } from '../coordinate/writer-store.js';
@@ -44,6 +45,8 @@ export async function runStatus(opts: StatusOptions, io: StatusIo = defaultIo())
   const { onStopSignals, sleep } = await import('../runtime/stop-signals.js');
   const { coordinationView, renderCoordination } = await import('../report/coordination-view.js');
   const { writerStoreOf } = await import('../runtime/store-from-config.js');
+  const { assessReplicationNodes } = await import('../decide/replication-health.js');
+  const { decideConfigOf } = await import('../config/decide-config-of.js');
 
   const config = await loadConfig(opts.config);
   const intervalMs = parseWatch(opts.watch, config.probe.intervalMs);
@@ -63,18 +66,23 @@ export async function runStatus(opts: StatusOptions, io: StatusIo = defaultIo())
   const store = (io.openStore ?? writerStoreOf)(config);
   const readRecord = async () => (store ? coordinationView(store.kind, store.cluster, await store.read()) : undefined);
 
+  const topology = config.cluster.topology;
+  const maxLagS = decideConfigOf(config).maxReplicationLagS;
   const show = (tick: ClusterObservation, coordination: Awaited<ReturnType<typeof readRecord>>) => {
-    const rows = tick.nodes.map((observation) => ({ observation, health: assessNode(observation, health) }));
+    // a replication topology is read as a whole (which node is the primary), without wsrep
+    const repl = topology === 'replication' ? assessReplicationNodes(config.nodes, tick.nodes, maxLagS) : undefined;
+    const rows = tick.nodes.map((observation) => ({ observation, health: repl?.health.get(observation.node) ?? assessNode(observation, health) }));
     const fencing = fencingLine(tick);
     if (opts.json) {
       const nodes = rows.map((r) => ({ ...r.observation, health: { ...r.health, role: roleCandidate(r.health) } }));
-      const doc = { cluster: config.cluster.name, at: tick.at, nodes, ...(fencing && { fencing: { mode: fencing.mode, operative: fencing.operative, reason: fencing.reason } }), ...(coordination && { coordination }) };
+      const primary = repl ? { primary: { node: repl.primary.node, message: repl.primary.message } } : {};
+      const doc = { cluster: config.cluster.name, topology, ...primary, at: tick.at, nodes, ...(fencing && { fencing: { mode: fencing.mode, operative: fencing.operative, reason: fencing.reason } }), ...(coordination && { coordination }) };
       io.write(intervalMs === undefined ? `${JSON.stringify(doc, null, 2)}\n` : `${JSON.stringify(doc)}\n`);
       return;
     }
     const when = new Date(tick.at).toISOString();
-    const title = `cluster ${config.cluster.name} at ${when}${intervalMs === undefined ? '' : ` (every ${intervalMs} ms; Ctrl-C to stop)`}`;
-    const table = renderStatusTable(rows, title) + (fencing ? `${fencing.text}\n` : '') + (coordination ? renderCoordination(coordination) : '');
+    const title = `cluster ${config.cluster.name}${repl ? ` (replication; ${repl.primary.message})` : ''} at ${when}${intervalMs === undefined ? '' : ` (every ${intervalMs} ms; Ctrl-C to stop)`}`;
+    const table = renderStatusTable(rows, title, topology) + (fencing ? `${fencing.text}\n` : '') + (coordination ? renderCoordination(coordination) : '');
     io.write(intervalMs !== undefined && io.isTTY ? `\x1b[H\x1b[2J${table}` : intervalMs !== undefined ? `${table}\n` : table);
   };
 
@@ -113,7 +121,7 @@ export async function runStatus(opts: StatusOptions, io: StatusIo = defaultIo())
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('probe every configured node and show its Galera state and role candidacy (writer / reader / none)')
+    .description('probe every configured node and show its Galera (or replication) state and role candidacy (writer / reader / none)')
     .requiredOption('-c, --config <file>', 'galera-warden TOML config file')
     .option('--json', 'print the observations and their assessment as JSON (one line per probe round with --watch)')
     .option('-w, --watch [ms]', 'probe again every ms (default: probe.intervalMs) and redraw, until Ctrl-C')

@@ -103,6 +103,42 @@ describe('pxcScheduler config.toml', () => {
       (e: ConfigError) => /coordination\.store: expected "none" or "galera", got "etcd3"/.test(e.message) && /coordination\.schema: expected a plain schema name/.test(e.message));
   });
 
+  it('reads [cluster] topology = "replication" and the [orchestrator] table (proxy-oc-tool\'s drop-in); absent: Galera, no Orchestrator', () => {
+    const base = '[pxccluster]\nhgW = 100\nhgR = 101\n';
+    const plain = parsePxcSchedulerConfig(base, '/etc/gw/c.toml');
+    assert.equal(plain.decide.topology, 'galera');
+    assert.equal(plain.orchestrator, undefined);
+    const s = parsePxcSchedulerConfig(`${base}[cluster]\ntopology = "replication"\nmaxReplicationLagS = 30\n`
+      + '[orchestrator]\nurls = ["http://orc1:3000", "https://orc2:3000"]\nclusterHint = "main"\nintervalMs = 5000\nuser = "gw"\npassword = "pw"\nca = "tls/ca.pem"\n', '/etc/gw/c.toml');
+    assert.deepEqual([s.decide.topology, s.decide.maxReplicationLagS], ['replication', 30]);
+    assert.deepEqual(s.orchestrator, {
+      urls: ['http://orc1:3000', 'https://orc2:3000'], clusterHint: 'main', timeoutMs: 2000, graceMs: 10_000,
+      auth: { user: 'gw', password: 'pw' }, tls: { ca: '/etc/gw/tls/ca.pem', verifyCertificate: true },
+    });
+    assert.ok(s.ignored.some((i) => i.startsWith('orchestrator.intervalMs: ignored (scheduler mode polls once per run')), s.ignored.join('\n'));
+  });
+
+  it('names what is wrong in [orchestrator] and [cluster]', () => {
+    const base = '[pxccluster]\nhgW = 100\nhgR = 101\n';
+    assert.throws(() => parsePxcSchedulerConfig(`${base}[orchestrator]\ngraceMs = 5\n`, '/c.toml'),
+      (e: ConfigError) => /orchestrator\.urls: is required/.test(e.message) && /orchestrator\.clusterHint: is required/.test(e.message));
+    assert.throws(() => parsePxcSchedulerConfig(`${base}[orchestrator]\nurls = ["ftp://x", "http://a:1", "http://a:1/"]\nclusterHint = "c"\nuser = "u"\ncert = "c.pem"\n`, '/c.toml'),
+      (e: ConfigError) => /"ftp:\/\/x" is not an http/.test(e.message) && /lists the same URL twice/.test(e.message)
+        && /basic auth needs a password/.test(e.message) && /orchestrator\.key: a client certificate and its key go together/.test(e.message));
+    assert.throws(() => parsePxcSchedulerConfig(`${base}[orchestrator]\nurls = "http://a:1"\nclusterHint = "c"\n`, '/c.toml'), (e: ConfigError) => /orchestrator\.urls: expected a list of strings/.test(e.message));
+    assert.throws(() => parsePxcSchedulerConfig(`${base}[cluster]\ntopology = "ring"\n`, '/c.toml'), (e: ConfigError) => /cluster\.topology: expected "galera" or "replication", got "ring"/.test(e.message));
+    assert.throws(() => parsePxcSchedulerConfig(`${base}[cluster]\ntopology = "replication"\n[coordination]\nstore = "galera"\n`, '/c.toml'), (e: ConfigError) => /coordination\.store: "galera" writes the record through a node of a Galera Primary component/.test(e.message));
+  });
+
+  it('[orchestrator] passwordEnv and passwordFile are read at load; missing ones named', () => {
+    const base = '[pxccluster]\nhgW = 100\nhgR = 101\n[orchestrator]\nurls = ["http://a:1"]\nclusterHint = "c"\nuser = "u"\n';
+    process.env.GW_TEST_ORC_PW = 'from-env';
+    assert.deepEqual(parsePxcSchedulerConfig(`${base}passwordEnv = "GW_TEST_ORC_PW"\n`, '/c.toml').orchestrator?.auth, { user: 'u', password: 'from-env' });
+    delete process.env.GW_TEST_ORC_PW;
+    assert.throws(() => parsePxcSchedulerConfig(`${base}passwordEnv = "GW_TEST_ORC_PW"\n`, '/c.toml'), (e: ConfigError) => /GW_TEST_ORC_PW is not set/.test(e.message));
+    assert.throws(() => parsePxcSchedulerConfig(`${base}passwordFile = "/nonexistent/pw"\n`, '/c.toml'), (e: ConfigError) => /orchestrator\.passwordFile: cannot read \/nonexistent\/pw/.test(e.message));
+  });
+
     it(`takes pxcScheduler's arguments`, () => {
     assert.equal(configFileFromArgs(['--configfile=config.toml', '--configpath=/etc/pxc']), '/etc/pxc/config.toml');
     assert.equal(configFileFromArgs(['--configfile', '/x/c.toml']), '/x/c.toml');

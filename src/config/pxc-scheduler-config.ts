@@ -2,6 +2,7 @@
 // Sections and keys are matched without regard to case (pxcScheduler's TOML reader does the same: the seed
 // spells both logLevel and loglevel). Keys galera-warden has no use for, and keys neither knows, are listed
 // in `ignored` with the reason, never an error. Hand-written validation (no zod): a scheduler run loads little.
+import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import type { DecideConfig } from '../model/decide-config.js';
@@ -66,13 +67,30 @@ export interface PxcSchedulerSettings {
     /** default <hostname>:scheduler:<clusterId>_<hgW>_<hgR> */
     instanceId?: string;
   };
+  /**
+   * galera-warden extension, [orchestrator] (proxy-oc-tool's drop-in): every run polls Orchestrator once; downtimed
+   * nodes are drained (OFFLINE_SOFT), every node when no raft leader has answered for longer than graceMs
+   */
+  orchestrator?: SchedulerOrchestratorSettings;
   /** performance: log the time of each step of a run */
   log: { level: LogLevel; target: 'stdout' | 'file'; file?: string; performance: boolean };
   /** "section.key: why" for every key read but not used */
   ignored: string[];
 }
 
-type Kind = 'bool' | 'int' | 'string';
+export interface SchedulerOrchestratorSettings {
+  urls: string[];
+  clusterHint: string;
+  /** hard timeout of one HTTP call (cut to what the run's deadline leaves) */
+  timeoutMs: number;
+  graceMs: number;
+  /** basic auth; the password already read from password, passwordEnv or passwordFile */
+  auth?: { user: string; password: string };
+  /** PEM file paths (absolute) for https:// URLs */
+  tls: { ca?: string; cert?: string; key?: string; serverName?: string; verifyCertificate: boolean };
+}
+
+type Kind = 'bool' | 'int' | 'string' | 'strings';
 interface KeySpec {
   kind: Kind;
   /** undefined: required */
@@ -82,7 +100,7 @@ interface KeySpec {
 }
 
 /** Every key of seed 000's "How to configure", with pxcScheduler's defaults. */
-export const PXC_SCHEDULER_KEYS: Record<'global' | 'proxysql' | 'pxccluster' | 'coordination', Record<string, KeySpec>> = {
+export const PXC_SCHEDULER_KEYS: Record<'global' | 'proxysql' | 'pxccluster' | 'coordination' | 'cluster' | 'orchestrator', Record<string, KeySpec>> = {
   global: {
     debug: { kind: 'bool', default: false },
     logLevel: { kind: 'string', default: 'error' },
@@ -135,7 +153,33 @@ export const PXC_SCHEDULER_KEYS: Record<'global' | 'proxysql' | 'pxccluster' | '
     schema: { kind: 'string', default: 'galera_warden' },
     instanceId: { kind: 'string', default: '' },
   },
+  // galera-warden's own: the topology (as the daemon's [cluster]; the name comes from [coordination])
+  cluster: {
+    topology: { kind: 'string', default: 'galera' },
+    maxReplicationLagS: { kind: 'int', default: DEFAULT_DECIDE_CONFIG.maxReplicationLagS },
+    name: { kind: 'string', default: '', ignore: 'scheduler mode: the record\'s key is coordination.cluster' },
+  },
+  // galera-warden's own (proxy-oc-tool's drop-in): read only when the table is there
+  orchestrator: {
+    urls: { kind: 'strings' },
+    clusterHint: { kind: 'string' },
+    timeoutMs: { kind: 'int', default: 2000 },
+    graceMs: { kind: 'int', default: 10_000 },
+    intervalMs: { kind: 'int', default: 0, ignore: 'scheduler mode polls once per run: the interval is the scheduler row\'s interval_ms' },
+    user: { kind: 'string', default: '' },
+    password: { kind: 'string', default: '' },
+    passwordEnv: { kind: 'string', default: '' },
+    passwordFile: { kind: 'string', default: '' },
+    ca: { kind: 'string', default: '' },
+    cert: { kind: 'string', default: '' },
+    key: { kind: 'string', default: '' },
+    serverName: { kind: 'string', default: '' },
+    verifyCertificate: { kind: 'bool', default: true },
+  },
 };
+
+/** Sections read only when present (their required keys are required only then). */
+const OPTIONAL_SECTIONS = new Set(['orchestrator']);
 
 const LEVELS: Record<string, LogLevel> = { trace: 'trace', debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error', fatal: 'error', panic: 'error' };
 
@@ -145,6 +189,7 @@ function read(doc: Record<string, unknown>, file: string, ignored: string[], pro
   for (const [section, keys] of Object.entries(PXC_SCHEDULER_KEYS)) {
     const found = sections.get(section);
     sections.delete(section);
+    if (found === undefined && OPTIONAL_SECTIONS.has(section)) continue;
     const table = found && typeof found.value === 'object' && found.value !== null && !Array.isArray(found.value) ? (found.value as Record<string, unknown>) : {};
     if (found && table !== found.value) problems.push(`${found.name}: expected a [${section}] table`);
     const given = new Map(Object.entries(table).map(([k, v]) => [k.toLowerCase(), { name: k, value: v }]));
@@ -161,8 +206,9 @@ function read(doc: Record<string, unknown>, file: string, ignored: string[], pro
       let v = g.value;
       if (spec.kind === 'bool' && (v === 0 || v === 1 || v === '0' || v === '1' || v === 'true' || v === 'false')) v = v === 1 || v === '1' || v === 'true';
       if (spec.kind === 'int' && typeof v === 'bigint') v = Number(v);
-      const ok = spec.kind === 'bool' ? typeof v === 'boolean' : spec.kind === 'int' ? Number.isSafeInteger(v) : typeof v === 'string';
-      if (!ok) problems.push(`${where}: expected ${spec.kind === 'bool' ? 'true/false (or 1/0)' : spec.kind === 'int' ? 'an integer' : 'a string'}, got ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)}`);
+      const ok = spec.kind === 'bool' ? typeof v === 'boolean' : spec.kind === 'int' ? Number.isSafeInteger(v) : spec.kind === 'strings' ? Array.isArray(v) && v.every((x) => typeof x === 'string') : typeof v === 'string';
+      const expected = { bool: 'true/false (or 1/0)', int: 'an integer', string: 'a string', strings: 'a list of strings' }[spec.kind];
+      if (!ok) problems.push(`${where}: expected ${expected}, got ${JSON.stringify(typeof v === 'bigint' ? String(v) : v)}`);
       values[key] = v;
       if (spec.ignore) ignored.push(`${where}: ignored (${spec.ignore})`);
     }
@@ -171,7 +217,8 @@ function read(doc: Record<string, unknown>, file: string, ignored: string[], pro
   }
   for (const s of sections.values()) ignored.push(`${s.name}: ignored (unknown section)`);
   void file;
-  return out as { global: Record<string, unknown>; proxysql: Record<string, unknown>; pxccluster: Record<string, unknown>; coordination: Record<string, unknown> };
+  type Table = Record<string, unknown>;
+  return out as { global: Table; proxysql: Table; pxccluster: Table; coordination: Table; cluster: Table; orchestrator?: Table };
 }
 
 /** Parses pxcScheduler TOML text from `file` (for messages and relative paths). Throws ConfigError. */
@@ -188,7 +235,7 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
   }
   const ignored: string[] = [];
   const problems: string[] = [];
-  const { global: gl, proxysql: px, pxccluster: pc, coordination: co } = read(doc, abs, ignored, problems);
+  const { global: gl, proxysql: px, pxccluster: pc, coordination: co, cluster: cl, orchestrator: orc } = read(doc, abs, ignored, problems);
   const n = (v: unknown) => v as number;
   const b = (v: unknown) => v as boolean;
   const s = (v: unknown) => v as string;
@@ -205,6 +252,11 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
   if (co.store !== 'none' && co.store !== 'galera') problems.push(`coordination.store: expected "none" or "galera", got ${JSON.stringify(co.store)}`);
   range('coordination.timeoutMs', co.timeoutMs, 50, 60_000); range('coordination.leaseMs', co.leaseMs, 0, 600_000); range('coordination.handoverMs', co.handoverMs, -1, 600_000);
   if (typeof co.schema === 'string' && !/^[A-Za-z0-9_]{1,64}$/.test(co.schema)) problems.push(`coordination.schema: expected a plain schema name (1 to 64 letters, digits or "_"), got ${JSON.stringify(co.schema)}`);
+  if (cl.topology !== 'galera' && cl.topology !== 'replication') problems.push(`cluster.topology: expected "galera" or "replication", got ${JSON.stringify(cl.topology)}`);
+  range('cluster.maxReplicationLagS', cl.maxReplicationLagS, 0, 86_400);
+  if (cl.topology === 'replication' && co.store === 'galera') problems.push('coordination.store: "galera" writes the record through a node of a Galera Primary component, which topology = "replication" has not: use store = "none"');
+  const dir = path.dirname(abs);
+  const orchestrator = orc ? orchestratorSettings(orc, dir, problems) : undefined;
   const level = LEVELS[String(gl.logLevel).toLowerCase()];
   if (level === undefined) problems.push(`global.logLevel: expected one of ${Object.keys(LEVELS).join(', ')}, got ${JSON.stringify(gl.logLevel)}`);
   const target = String(gl.logTarget).toLowerCase();
@@ -213,7 +265,6 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
   for (const c of hostgroupClashes({ hgW: pc.hgW, hgR: pc.hgR, bckHgW: pc.bckHgW, bckHgR: pc.bckHgR }, 'pxccluster')) problems.push(c);
   if (problems.length > 0) fail(problems);
 
-  const dir = path.dirname(abs);
   const certDir = s(pc.sslCertificatePath) ? path.resolve(dir, s(pc.sslCertificatePath)) : dir;
   const tlsFile = (v: unknown) => (s(v) ? path.resolve(certDir, s(v)) : undefined);
   const tls = { ca: tlsFile(pc.sslCa), cert: tlsFile(pc.sslClient), key: tlsFile(pc.sslKey) };
@@ -222,9 +273,9 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
   return {
     file: abs,
     decide: {
-      // pxcScheduler drives Galera clusters only
-      topology: 'galera',
-      maxReplicationLagS: DEFAULT_DECIDE_CONFIG.maxReplicationLagS,
+      // pxcScheduler drives Galera clusters only; [cluster] topology = "replication" is galera-warden's
+      topology: cl.topology === 'replication' ? 'replication' : 'galera',
+      maxReplicationLagS: n(cl.maxReplicationLagS),
       activeFailover: n(pc.activeFailover) === 0 ? 0 : 1,
       failBack: b(pc.failBack),
       singlePrimary: b(pc.singlePrimary),
@@ -254,8 +305,61 @@ export function parsePxcSchedulerConfig(text: string, file: string): PxcSchedule
       store: co.store as 'none' | 'galera', cluster: s(co.cluster) || `pxc-${n(pc.clusterId)}`, timeoutMs: n(co.timeoutMs),
       leaseMs: n(co.leaseMs), handoverMs: n(co.handoverMs), schema: s(co.schema), ...(s(co.instanceId) ? { instanceId: s(co.instanceId) } : {}),
     },
+    ...(orchestrator ? { orchestrator } : {}),
     log: { level: b(gl.debug) ? 'debug' : level!, performance: b(gl.performance), target: target as 'stdout' | 'file', ...(s(gl.logFile) ? { file: path.resolve(dir, s(gl.logFile)) } : {}) },
     ignored,
+  };
+}
+
+function validUrl(u: string): boolean {
+  try {
+    const x = new URL(u);
+    return (x.protocol === 'http:' || x.protocol === 'https:') && x.search === '' && x.hash === '' && x.username === '';
+  } catch {
+    return false;
+  }
+}
+
+/** [orchestrator] checked and resolved (the password read, TLS paths made absolute); problems added, one a line. */
+function orchestratorSettings(o: Record<string, unknown>, dir: string, problems: string[]): SchedulerOrchestratorSettings | undefined {
+  const before = problems.length;
+  const str = (k: string): string => (typeof o[k] === 'string' ? o[k] : '');
+  const urls = Array.isArray(o.urls) ? (o.urls as unknown[]).filter((u): u is string => typeof u === 'string') : [];
+  if (Array.isArray(o.urls) && urls.length === 0) problems.push('orchestrator.urls: expected at least one Orchestrator URL');
+  for (const u of urls) if (!validUrl(u)) problems.push(`orchestrator.urls: "${u}" is not an http:// or https:// URL without query or credentials (e.g. "http://orc1:3000")`);
+  if (new Set(urls.map((u) => u.replace(/\/+$/, ''))).size !== urls.length) problems.push('orchestrator.urls: lists the same URL twice');
+  if (typeof o.clusterHint === 'string' && o.clusterHint.trim() === '') problems.push('orchestrator.clusterHint: must not be empty (a cluster alias, name or host:port)');
+  const range = (k: string, lo: number, hi: number) => {
+    if (typeof o[k] === 'number' && (o[k] < lo || o[k] > hi)) problems.push(`orchestrator.${k}: must be between ${lo} and ${hi}, got ${o[k]}`);
+  };
+  range('timeoutMs', 50, 60_000);
+  range('graceMs', 0, 3_600_000);
+  const sources = (['password', 'passwordEnv', 'passwordFile'] as const).filter((k) => str(k) !== '');
+  const user = str('user');
+  if (user !== '' && sources.length === 0) problems.push('orchestrator.user: basic auth needs a password: set one of password, passwordEnv, passwordFile');
+  if (user === '' && sources.length > 0) problems.push(`orchestrator.${sources[0]}: a password without a user: set orchestrator.user too`);
+  if (sources.length > 1) problems.push(`orchestrator.${sources[1]}: set only one of password, passwordEnv, passwordFile (found ${sources.join(' and ')})`);
+  if ((str('cert') === '') !== (str('key') === '')) problems.push(`orchestrator.${str('cert') === '' ? 'cert' : 'key'}: a client certificate and its key go together: set both cert and key`);
+  let password = str('password');
+  if (user !== '' && sources.length === 1 && sources[0] === 'passwordEnv') {
+    const v = process.env[str('passwordEnv')];
+    if (v === undefined || v === '') problems.push(`orchestrator.passwordEnv: the environment variable ${str('passwordEnv')} is not set`);
+    password = v ?? '';
+  }
+  if (user !== '' && sources.length === 1 && sources[0] === 'passwordFile') {
+    const file = path.resolve(dir, str('passwordFile'));
+    try {
+      password = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      problems.push(`orchestrator.passwordFile: cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > before) return undefined;
+  const file = (k: string) => (str(k) !== '' ? { [k]: path.resolve(dir, str(k)) } : {});
+  return {
+    urls, clusterHint: str('clusterHint'), timeoutMs: o.timeoutMs as number, graceMs: o.graceMs as number,
+    ...(user !== '' ? { auth: { user, password } } : {}),
+    tls: { ...file('ca'), ...file('cert'), ...file('key'), ...(str('serverName') !== '' ? { serverName: str('serverName') } : {}), verifyCertificate: o.verifyCertificate as boolean },
   };
 }
 

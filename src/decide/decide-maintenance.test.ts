@@ -110,6 +110,8 @@ void test('external: fencing every node (authority unreachable) leaves no writer
   const r = run(config, [{ now: at(0), observation: healthyCluster(config, at(0)) }, { now: at(2), observation: healthyCluster(config, at(2)), external: { fenceAll: 'Orchestrator raft leader unreachable' } }])[1] as DecideResult;
   assert.deepEqual([r.desired.writers, r.desired.readers], [[], []]);
   assert.ok(r.desired.nodes.every((n) => n.writer === 'offline_soft' && n.reader === 'offline_soft'));
+  // fail closed for open sessions too: write connections severed (ProxySQL OFFLINE_HARD), reads drained
+  assert.ok(r.desired.nodes.every((n) => n.writerConnections === 'sever' && n.readerConnections === 'drain'), JSON.stringify(r.desired.nodes));
   assert.deepEqual(r.findings.slice(0, 3).map((f) => f.code), ['NO_WRITER', 'EXTERNAL_FENCE', 'NO_READERS']);
 });
 

@@ -128,7 +128,10 @@ export function decide(input: DecideInput): DecideResult {
 
   const roles = { writers: election.writers, readers: pool.readers, singlePrimary: config.singlePrimary };
   const decided = analysed.map((a) => {
-    const decision = nodeDecision(a.node, roles, trackOf(a.node.name), reasonsOf(findings, a.node.name));
+    const decided = nodeDecision(a.node, roles, trackOf(a.node.name), reasonsOf(findings, a.node.name));
+    // every node fenced (an external authority is unreachable): fail closed for the sessions already open too, so
+    // that an isolated site takes no writes at all (OFFLINE_SOFT alone refuses only new connections)
+    const decision = external.fenceAll !== undefined && decided.writer !== 'writer' ? { ...decided, writerConnections: 'sever' as const } : decided;
     const track: NodeTrack = { ...a.update.track, writer: decision.writer, reader: decision.reader };
     return { decision, track };
   });

@@ -3,7 +3,7 @@
 // membership cross-checks and election on top). No I/O.
 import type { NodeObservation, ProbeError, ProbeErrorKind } from '../model/observation.js';
 import { BUSY_ERRNOS, WSREP_STATE } from '../model/observation.js';
-import type { NodeReasonCode, Reason } from '../model/reasons.js';
+import type { NodeReasonCode, Reason, ReplicationReasonCode } from '../model/reasons.js';
 import { NODE_REASON } from '../model/reasons.js';
 
 export interface HealthOptions {
@@ -20,8 +20,8 @@ export interface NodeHealth {
   available: boolean;
   /** fit to be a writer: available and not read_only */
   writable: boolean;
-  /** every reason that counts against the node; empty when fully healthy */
-  reasons: Reason<NodeReasonCode>[];
+  /** every reason that counts against the node; empty when fully healthy (replication codes in that topology) */
+  reasons: Reason<NodeReasonCode | ReplicationReasonCode>[];
 }
 
 const ERROR_REASON: Record<ProbeErrorKind, NodeReasonCode> = {

@@ -106,6 +106,8 @@ export type Readiness =
 /** What the report layer may read and ask; implemented by the runtime. */
 export interface ReportSource {
   clusterName: string;
+  /** [cluster] topology; absent: galera */
+  topology?: 'galera' | 'replication';
   startedAt: number;
   latest(): TickRecord | undefined;
   /** recent ticks that changed something (role changes or findings changed), newest last */

@@ -17,6 +17,8 @@ export interface LastTickView {
 
 export interface ClusterView {
   name: string;
+  /** galera: `primary` is the Primary component; replication: there is none (the writer is the primary) */
+  topology: 'galera' | 'replication';
   startedAt: number;
   /** server time of this answer, epoch ms */
   now: number;
@@ -53,6 +55,7 @@ export function clusterView(source: ReportSource, now: number): ClusterView {
   const stats = source.proxyStats();
   return {
     name: source.clusterName,
+    topology: source.topology ?? 'galera',
     startedAt: source.startedAt,
     now,
     epoch: tick?.desired.epoch ?? null,

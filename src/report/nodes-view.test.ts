@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { NodeStatus } from '../model/observation.js';
+import { clusterView } from './cluster-view.js';
 import { nodesView } from './nodes-view.js';
 import { FakeReportSource } from './testing/fake-report-source.js';
 import { failedOverSource, failoverTick } from './testing/scenario.js';
-import { buildTick } from './testing/tick-fixtures.js';
+import { T0, buildTick } from './testing/tick-fixtures.js';
 
 void describe('nodesView', () => {
   void it('joins each decision with its observation, proxy counters and maintenance mark', () => {
@@ -35,6 +36,19 @@ void describe('nodesView', () => {
       kind: 'busy', label: 'busy: too many connections', errno: 1040, code: 'ER_CON_COUNT_ERROR',
       message: 'db1 (10.0.0.11:3306): busy: too many connections during login: Too many connections [ER_CON_COUNT_ERROR 1040]',
     });
+  });
+
+  void it('a replication node: its read_only, master, threads, lag and GTID position (null for a Galera node); /api/cluster names the topology', () => {
+    const tick = failoverTick(5);
+    const obs = tick.observation.nodes[1]!;
+    obs.status = { ...obs.status!, replication: { readOnly: true, ioRunning: 'Yes', sqlRunning: 'Yes', secondsBehindMaster: 2, gtidPosition: '0-1-9', master: { host: '10.0.0.11', port: 3306 }, lastError: '' } };
+    const source = new FakeReportSource().record(tick);
+    const [db1, db2] = nodesView(source);
+    assert.equal(db1?.observation?.status?.replication, null);
+    assert.deepEqual(db2?.observation?.status?.replication, { readOnly: true, master: '10.0.0.11:3306', ioRunning: 'Yes', sqlRunning: 'Yes', secondsBehindMaster: 2, gtidPosition: '0-1-9', lastError: '' });
+    assert.equal(clusterView(source, T0).topology, 'galera');
+    source.topology = 'replication';
+    assert.equal(clusterView(source, T0).topology, 'replication');
   });
 
   void it('copies only known fields: nothing else in a record reaches the API', () => {

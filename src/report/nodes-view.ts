@@ -27,6 +27,19 @@ export interface ObservedStatusView {
   wsrepOn: boolean;
   tableAccess: boolean;
   version: string;
+  /** a replication topology's state (the wsrep fields above mean nothing there); null in a Galera topology */
+  replication: ReplicationView | null;
+}
+
+export interface ReplicationView {
+  readOnly: boolean;
+  /** the master it replicates from ("host:port"); null when none */
+  master: string | null;
+  ioRunning: string;
+  sqlRunning: string;
+  secondsBehindMaster: number | null;
+  gtidPosition: string;
+  lastError: string;
 }
 
 export interface ObservationView {
@@ -84,6 +97,15 @@ function statusView(o: NodeObservation): ObservedStatusView | null {
     wsrepOn: s.wsrepOn,
     tableAccess: s.tableAccess.ok,
     version: s.version,
+    replication: s.replication === undefined ? null : {
+      readOnly: s.replication.readOnly,
+      master: s.replication.master === null ? null : s.replication.master.host.includes(':') ? `[${s.replication.master.host}]:${s.replication.master.port}` : `${s.replication.master.host}:${s.replication.master.port}`,
+      ioRunning: s.replication.ioRunning,
+      sqlRunning: s.replication.sqlRunning,
+      secondsBehindMaster: s.replication.secondsBehindMaster,
+      gtidPosition: s.replication.gtidPosition,
+      lastError: s.replication.lastError,
+    },
   };
 }
 

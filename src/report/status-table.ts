@@ -20,6 +20,23 @@ export function roleCandidate(health: NodeHealth): RoleCandidate {
 const onOff = (b: boolean) => (b ? 'ON' : 'OFF');
 
 const HEADERS = ['NODE', 'ADDRESS', 'ROLE', 'STATE', 'PRIMARY', 'READY', 'REJECT', 'RO', 'DESYNC', 'SEG', 'IDX', 'RECVQ', 'MS', 'REASONS'] as const;
+/** a replication topology has no wsrep state: read_only, the threads, lag and master instead */
+const REPLICATION_HEADERS = ['NODE', 'ADDRESS', 'ROLE', 'RO', 'MASTER', 'IO', 'SQL', 'LAG', 'GTID', 'MS', 'REASONS'] as const;
+
+export type StatusTopology = 'galera' | 'replication';
+
+function replicationCells(row: StatusRow): string[] {
+  const o = row.observation;
+  const r = o.status?.replication;
+  const reasons = row.health.reasons.map((x) => x.code).join(',') || '-';
+  const ms = o.latencyMs < 10 ? o.latencyMs.toFixed(1) : String(Math.round(o.latencyMs));
+  const head = [o.node, `${o.host}:${o.port}`, roleCandidate(row.health)];
+  if (!o.status) return [...head, `(${o.error ? probeErrorLabel(o.error) : 'unknown'})`, '-', '-', '-', '-', '-', ms, reasons];
+  if (!r) return [...head, onOff(o.status.readOnly), '(unknown)', '-', '-', '-', '-', ms, reasons];
+  const master = r.master === null ? '(none)' : r.master.host.includes(':') ? `[${r.master.host}]:${r.master.port}` : `${r.master.host}:${r.master.port}`;
+  const lag = r.master === null ? '-' : r.secondsBehindMaster === null ? 'NULL' : `${r.secondsBehindMaster}s`;
+  return [...head, onOff(r.readOnly), master, r.ioRunning || '-', r.sqlRunning || '-', lag, r.gtidPosition || '-', ms, reasons];
+}
 
 function cells(row: StatusRow): string[] {
   const o = row.observation;
@@ -52,8 +69,8 @@ export function formatColumns(rows: readonly (readonly string[])[]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
-export function renderStatusTable(rows: readonly StatusRow[], title: string): string {
-  const table = formatColumns([[...HEADERS], ...rows.map(cells)]);
+export function renderStatusTable(rows: readonly StatusRow[], title: string, topology: StatusTopology = 'galera'): string {
+  const table = topology === 'replication' ? formatColumns([[...REPLICATION_HEADERS], ...rows.map(replicationCells)]) : formatColumns([[...HEADERS], ...rows.map(cells)]);
   const notes: string[] = [];
   for (const row of rows) for (const r of row.health.reasons) notes.push(`  ${r.code}: ${r.message}`);
   const writers = rows.filter((r) => r.health.writable).length;

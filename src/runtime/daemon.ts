@@ -151,6 +151,7 @@ export class Daemon {
       this.trigger = new DataPathTrigger({ floorMs: config.run.dataPathFloorMs, run: async (node, signals, coalesced) => void (await loop.triggered(node, signals, coalesced)) });
     }
     this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats(), this.health ? () => this.readiness(this.draining) : undefined);
+    this.source.topology = config.cluster.topology;
   }
 
   private draining = false;

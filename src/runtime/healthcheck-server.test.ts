@@ -183,3 +183,24 @@ describe('HealthcheckServer', () => {
     agent.destroy();
   });
 });
+
+describe('healthcheck in a replication topology (assess and stateOf from replication-health)', () => {
+  it('a healthy replica is available with its replication state, never a wsrep state; a stopped one is not', async () => {
+    const { assessReplicationNode, replicationStateText } = await import('../decide/replication-health.js');
+    const { primaryStatus, replicaStatus, replicationNodes } = await import('../decide/replication-fixtures.js');
+    const { seen } = await import('../decide/fixtures.js');
+    const [db1, db2] = replicationNodes(2) as [ReturnType<typeof replicationNodes>[number], ReturnType<typeof replicationNodes>[number]];
+    let status = replicaStatus(db1, 1);
+    const server = new HealthcheckServer({ node: 'db2', health, probe: () => Promise.resolve(seen(db2, Date.now(), status)), assess: (o) => assessReplicationNode(o, 10), stateOf: replicationStateText });
+    servers.push(server);
+    const ok = await server.check();
+    assert.deepEqual([ok.available, ok.writable, ok.state], [true, false, 'replica of 127.0.0.1:3311, IO Yes / SQL Yes, lag 1 s']);
+    status = replicaStatus(db1, 0, { ioRunning: 'Connecting' });
+    const stopped = await server.check();
+    assert.equal(stopped.available, false);
+    assert.deepEqual(stopped.reasons.map((r) => r.code), ['REPLICA', 'REPLICATION_STOPPED']);
+    status = primaryStatus();
+    const primary = await server.check();
+    assert.deepEqual([primary.available, primary.writable, primary.state], [true, true, 'primary (read_only=OFF)']);
+  });
+});

@@ -38,6 +38,8 @@ export interface HealthcheckServerOptions {
   /** called when the answer changes between available and not (for logging) */
   onChange?: (body: HealthcheckBody) => void;
   assess?: (obs: NodeObservation, options: HealthOptions) => NodeHealth;
+  /** the body's `state` (default: wsrep_local_state_comment; a replication topology says its replication state) */
+  stateOf?: (obs: NodeObservation) => string;
   now?: () => number;
 }
 
@@ -45,12 +47,15 @@ const ALLOWED = 'GET, HEAD, OPTIONS';
 /** reason code of an answer held at 503 after a failure (not a node condition: the node itself looks fine) */
 export const RECOVERING = 'RECOVERING';
 
-export function healthcheckBody(node: string, obs: NodeObservation, health: NodeHealth): HealthcheckBody {
+export const wsrepStateOf = (obs: NodeObservation): string =>
+  obs.status ? obs.status.localStateComment || `state ${obs.status.localState}` : `probe ${obs.error?.kind ?? 'unknown'}`;
+
+export function healthcheckBody(node: string, obs: NodeObservation, health: NodeHealth, stateOf: (obs: NodeObservation) => string = wsrepStateOf): HealthcheckBody {
   return {
     node,
     available: health.available,
     writable: health.writable,
-    state: obs.status ? obs.status.localStateComment || `state ${obs.status.localState}` : `probe ${obs.error?.kind ?? 'unknown'}`,
+    state: stateOf(obs),
     reasons: health.reasons.map((r) => ({ code: r.code, message: r.message })),
     at: obs.at,
     latencyMs: obs.latencyMs,
@@ -127,11 +132,11 @@ export class HealthcheckServer {
   }
 
   async #probe(): Promise<HealthcheckBody> {
-    const { node, probe, health, cacheMs = 0, holdMs = 0, assess = assessNode } = this.#options;
+    const { node, probe, health, cacheMs = 0, holdMs = 0, assess = assessNode, stateOf = wsrepStateOf } = this.#options;
     let body: HealthcheckBody;
     try {
       const obs = await probe();
-      body = healthcheckBody(node, obs, assess(obs, health));
+      body = healthcheckBody(node, obs, assess(obs, health), stateOf);
     } catch (err) {
       const message = `${node}: the probe failed: ${err instanceof Error ? err.message : String(err)}`;
       body = { node, available: false, writable: false, state: 'probe unknown', reasons: [{ code: NODE_REASON.PROBE_FAILED, message }], at: this.#now(), latencyMs: 0 };

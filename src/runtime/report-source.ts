@@ -7,6 +7,8 @@ import type { WardenLoop } from './warden-loop.js';
 
 export class RuntimeReportSource implements ReportSource {
   readonly startedAt = Date.now();
+  /** [cluster] topology: the API and the dashboard show replication state instead of wsrep state */
+  topology: 'galera' | 'replication' = 'galera';
 
   constructor(
     readonly clusterName: string,

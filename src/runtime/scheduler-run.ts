@@ -28,6 +28,8 @@ import { COORDINATION_CONFLICT, COORDINATION_UNAVAILABLE } from '../coordinate/w
 import type { RunCoordination, StoreParams } from './scheduler-coordination.js';
 import { openRunCoordination } from './scheduler-coordination.js';
 import type { WriterStore } from '../coordinate/writer-store.js';
+import type { OrchestratorObservation } from '../model/orchestrator.js';
+import type { OrchestratorClient } from '../observe/orchestrator/orchestrator-client.js';
 
 export interface SchedulerRunOptions {
   settings: PxcSchedulerSettings;
@@ -39,6 +41,8 @@ export interface SchedulerRunOptions {
   startedAt?: number;
   /** [coordination]: the store to use instead of the Galera table (tests) */
   openStore?: (p: StoreParams) => WriterStore;
+  /** [orchestrator]: the client to use instead of one built from the settings (tests) */
+  orchestratorClient?: OrchestratorClient;
 }
 
 export type SchedulerRunStatus = 'applied' | 'unchanged' | 'locked' | 'not-cluster-holder' | 'failed';
@@ -58,6 +62,8 @@ export interface SchedulerRunResult {
   error?: { code: string; message: string };
   /** ms spent per step (pxcScheduler's `performance`), in order */
   steps: Record<string, number>;
+  /** [orchestrator]: what this run's poll observed (also saved for the next run) */
+  orchestrator?: OrchestratorObservation;
 }
 
 /** `${clusterId}_${hgW}_${hgR}`: names the lock file, the state file and the cluster lock. */
@@ -74,6 +80,11 @@ export function stateFilePath(s: PxcSchedulerSettings): string {
 /** The previous run's probes (for pxcScheduler's skip of a node slower than checkTimeOut). */
 export function probeMemoPath(s: PxcSchedulerSettings): string {
   return path.join(s.run.lockDir, `galera-warden_${runKey(s)}.probes.json`);
+}
+
+/** [orchestrator]: the last poll's observation, for the next run (the grace period and the downtimes live on). */
+export function orchestratorMemoPath(s: PxcSchedulerSettings): string {
+  return path.join(s.run.lockDir, `galera-warden_${runKey(s)}.orchestrator.json`);
 }
 
 /** What the run knows of the shared writer record, for the next run ([coordination] only). */
@@ -94,6 +105,9 @@ function writeAtomic(file: string, text: string): void {
   fs.writeFileSync(tmp, text, { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
+
+/** decision findings a run with [orchestrator] logs: the downtimes, the lost leader, the fence, the poll's problems */
+const ORCHESTRATOR_FINDINGS = new Set(['DOWNTIMED', 'EXTERNAL_FENCE', 'ORCHESTRATOR_LEADER_LOST', 'ORCHESTRATOR_PROBLEM']);
 
 class DeadlineError extends Error {
   readonly code = 'E_DEADLINE';
@@ -170,9 +184,28 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
         timeoutMs: Math.max(1, Math.min(s.probe.timeoutMs, deadline - now() - 500)),
         connectTimeoutMs: Math.max(1, Math.min(s.probe.timeoutMs, deadline - now() - 500)),
         ...(s.probe.tls ? { tls: { ...readTls(s.probe.tls), verifyCertificate: true, verifyIdentity: false } } : {}),
+        ...(s.decide.topology === 'replication' ? { replication: true } : {}),
       };
-      step = `probing ${nodes.map((n) => n.name).join(', ')}`;
-      const probed = await probeCluster(nodes, probe);
+      // [orchestrator]: one poll beside the probes, ended by the same budget as they are
+      const orc = s.orchestrator;
+      let orchestrator: OrchestratorObservation | undefined;
+      const polled = orc === undefined ? undefined : (async () => {
+        const { pollWithin, saveObservation } = await import('./scheduler-orchestrator.js');
+        const obs = await pollWithin({
+          settings: orc, watch: nodes.map((n) => ({ host: n.host, port: n.port })), memoFile: orchestratorMemoPath(s),
+          budgetMs: Math.max(1, deadline - now() - 500), now, warn: (m) => o.log('warn', m),
+          ...(o.orchestratorClient ? { client: o.orchestratorClient } : {}),
+        });
+        saveObservation(orchestratorMemoPath(s), obs, (m) => o.log('warn', m));
+        orchestrator = obs;
+      })();
+      step = `probing ${nodes.map((n) => n.name).join(', ')}${orc ? ` and polling Orchestrator (${orc.urls.join(', ')})` : ''}`;
+      const [probed] = await Promise.all([probeCluster(nodes, probe), polled]);
+      if (orchestrator) {
+        timed('orchestrator');
+        const obs: OrchestratorObservation = orchestrator;
+        o.log(obs.leader === null || obs.problems.length > 0 ? 'warn' : 'debug', obs.leader === null ? `orchestrator: ${obs.problems[0]?.message ?? 'no leader'}` : `orchestrator: leader ${obs.leader}${obs.problems.length > 0 ? `; ${obs.problems.map((p) => p.message).join('; ')}` : ''}`, { leader: obs.leader });
+      }
       const skip = skipSlowProbes(probed, parseProbeMemo(readText(probeMemoPath(s))), s.decide.maxObservationAgeMs);
       for (const n of skip.skipped) o.log('warn', `${n}: probe slower than checkTimeOut (${probe.timeoutMs} ms): node skipped for this run, judged on the previous run's observation`, { node: n });
       const observation = skip.observation;
@@ -201,7 +234,8 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
       }
       const at = now();
       if (coord) previous = coord.seed(previous);
-      const decideFrom = (p: DecideState | null) => decide({ observation, previous: p, config: { ...s.decide, nodes }, now: at, ...(coord ? { external: coord.external({}) } : {}) });
+      const orchestratorInput = orchestrator && orc ? { orchestrator: { observation: orchestrator, config: { graceMs: orc.graceMs } } } : {};
+      const decideFrom = (p: DecideState | null) => decide({ observation, previous: p, config: { ...s.decide, nodes }, now: at, ...(coord ? { external: coord.external({}) } : {}), ...orchestratorInput });
       let decision = decideFrom(previous);
       const findings: Finding[] = [];
       if (coord) {
@@ -212,6 +246,8 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
       }
       const traffic = coord?.traffic();
       const off = traffic && !traffic.trafficEnabled ? trafficOffReason(traffic, 'record') : undefined;
+      // Orchestrator's verdicts, said every run (a scheduler run has no memory of what it said before)
+      if (orchestrator) findings.push(...decision.findings.filter((f) => ORCHESTRATOR_FINDINGS.has(f.code)));
       if (off !== undefined) findings.push(trafficOffFinding(off));
       const routed = off === undefined ? decision.desired : trafficOffRouting(decision.desired, off);
       timed('decide');
@@ -229,13 +265,16 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
         o.log('error', `could not save the decision state ${stateFilePath(s)}: ${(err as Error).message}`);
       }
       coordination?.save();
-      const extra = { decision, routed, findings, applied };
+      const extra = { decision, routed, findings, applied, ...(orchestrator ? { orchestrator } : {}) };
       if (!applied.ok) {
         return done({ status: 'failed', exitCode: 1, message: applied.error?.message ?? 'apply failed', ...extra, ...(applied.error ? { error: applied.error } : {}) });
       }
       // fail closed: what was applied routes no writer because the store did not answer; the run says so (exit 1)
       const closed = findings.find((f) => (f.code === COORDINATION_UNAVAILABLE || f.code === COORDINATION_CONFLICT) && routed.writers.length === 0);
       if (closed) return done({ status: applied.changed ? 'applied' : 'unchanged', exitCode: 1, message: closed.message, ...extra, error: { code: closed.code, message: closed.message } });
+      // fail closed: no Orchestrator leader past the grace period; every node is out, the run says why (exit 1)
+      const fenced = findings.find((f) => f.code === 'EXTERNAL_FENCE' && f.scope === 'cluster');
+      if (fenced) return done({ status: applied.changed ? 'applied' : 'unchanged', exitCode: 1, message: fenced.message, ...extra, error: { code: fenced.code, message: fenced.message } });
       return done({
         status: applied.changed ? 'applied' : 'unchanged', exitCode: 0, ...extra,
         message: applied.changed ? applied.actions.join('; ') : `no change (writers ${routed.writers.join(', ') || 'none'}${off !== undefined ? `; ${off}` : ''})`,

@@ -30,14 +30,14 @@ export const DASHBOARD_HTML = `<!doctype html>
     </div>
     <div class="card"><div class="label">Writer epoch</div><div id="epoch" class="stat-value">-</div><div id="epoch-sub" class="stat-sub"></div></div>
     <div class="card"><div class="label">Readers</div><div id="readers" class="stat-value">-</div><div id="readers-sub" class="stat-sub"></div></div>
-    <div class="card"><div class="label">Primary component</div><div id="primary" class="stat-value">-</div><div id="primary-sub" class="stat-sub"></div></div>
+    <div class="card"><div class="label" id="primary-label">Primary component</div><div id="primary" class="stat-value">-</div><div id="primary-sub" class="stat-sub"></div></div>
     <div class="card"><div class="label">Client sessions</div><div id="sessions" class="stat-value">-</div><div id="sessions-sub" class="stat-sub"></div></div>
   </section>
   <section class="card section">
     <h2>Nodes</h2>
     <table>
       <thead><tr>
-        <th>Node</th><th>Address</th><th>Writer</th><th>Reader</th><th>wsrep state</th><th>Primary</th>
+        <th>Node</th><th>Address</th><th>Writer</th><th>Reader</th><th id="state-head">wsrep state</th><th id="primary-head">Primary</th>
         <th>In service</th><th class="num">Sessions</th><th class="num">Latency</th><th>Reason</th>
       </tr></thead>
       <tbody id="nodes"></tbody>

@@ -58,14 +58,34 @@ export const DASHBOARD_JS = String.raw`'use strict';
     setText('epoch-sub', c.counters.failovers + ' writer change' + (c.counters.failovers === 1 ? '' : 's') + ' since start');
     setText('readers', String(c.readers.length));
     setText('readers-sub', c.readers.join(', ') || 'no readers');
-    setText('primary', c.primary ? c.primary.size + ' / ' + nodes.length : 'none');
-    setText('primary-sub', c.primary ? 'view ' + c.primary.confId + ': ' + c.primary.nodes.join(', ') : 'no Primary component');
+    if (c.topology === 'replication') {
+      // no Primary component here: the primary is the node that takes writes (Orchestrator's master when watched)
+      setText('primary-label', 'Replication');
+      setText('state-head', 'Replication');
+      setText('primary-head', 'Replicates from');
+      var replicas = nodes.filter(function (n) { return n.observation && n.observation.status && n.observation.status.replication && n.observation.status.replication.master; });
+      setText('primary', writer || 'no primary');
+      setText('primary-sub', replicas.length + ' replica' + (replicas.length === 1 ? '' : 's') + ' replicating');
+    } else {
+      setText('primary', c.primary ? c.primary.size + ' / ' + nodes.length : 'none');
+      setText('primary-sub', c.primary ? 'view ' + c.primary.confId + ': ' + c.primary.nodes.join(', ') : 'no Primary component');
+    }
     var total = 0;
     nodes.forEach(function (n) { var s = sessionsOf(n); if (s) total += s.total; });
     setText('sessions', c.proxy ? String(total) : '-');
     setText('sessions-sub', c.proxy ? (c.proxy.rejected + ' rejected') : 'no built-in proxy');
     setText('footer', 'started ' + new Date(c.startedAt).toLocaleString() + '  |  ' + c.counters.ticks + ' ticks  |  ' +
       c.counters.applyErrors + ' apply errors  |  ' + c.counters.overruns + ' overruns');
+  }
+
+  // a replication node's state: primary (read_only OFF) or replica with its threads and lag
+  function replicationBadge(r) {
+    if (!r.master) return el('span', 'badge ' + (r.readOnly ? 'warn' : 'ok'), r.readOnly ? 'not replicating, read_only' : 'primary, writable');
+    var running = r.ioRunning === 'Yes' && r.sqlRunning === 'Yes';
+    var lag = r.secondsBehindMaster === null ? 'lag ?' : 'lag ' + r.secondsBehindMaster + ' s';
+    var b = el('span', 'badge ' + (running && r.readOnly ? 'ok' : 'warn'), running ? 'replica, ' + lag + (r.readOnly ? '' : ', read_only OFF') : 'IO ' + (r.ioRunning || '-') + ' / SQL ' + (r.sqlRunning || '-'));
+    b.title = 'GTID ' + r.gtidPosition + (r.lastError ? '\n' + r.lastError : '');
+    return b;
   }
 
   function renderNodes(c, nodes) {
@@ -76,13 +96,17 @@ export const DASHBOARD_JS = String.raw`'use strict';
       var name = add(el('td', 'node-name'), el('span', null, n.name));
       if (n.maintenance) add(name, document.createTextNode(' '), el('span', 'badge maint', 'maint'));
       var o = n.observation;
+      var repl = c.topology === 'replication' && o && o.status ? o.status.replication : null;
       var state = !o ? el('span', 'muted', 'not observed')
+        : repl ? replicationBadge(repl)
+        : o.status && c.topology === 'replication' ? el('span', 'badge bad', 'replication unknown')
         : o.status ? el('span', 'badge ' + (o.status.localState === 4 ? 'ok' : 'warn'), o.status.localStateComment || String(o.status.localState))
         : !o.error ? el('span', 'badge bad', 'unknown')
         // busy / shutting down: alive and answering, but turning connections away ("busy: too many connections")
         : o.error.kind === 'busy' || o.error.kind === 'shutdown' ? el('span', 'badge warn', o.error.label)
         : el('span', 'badge bad', 'probe ' + o.error.label);
-      var primary = o && o.status ? yesNo(o.status.clusterStatus === 'Primary', 'Primary', o.status.clusterStatus) : el('span', 'muted', '-');
+      var primary = c.topology === 'replication' ? (repl ? el('span', 'mono', repl.master || '(none)') : el('span', 'muted', '-'))
+        : o && o.status ? yesNo(o.status.clusterStatus === 'Primary', 'Primary', o.status.clusterStatus) : el('span', 'muted', '-');
       var s = sessionsOf(n);
       var sessions = el('td', 'num', s ? String(s.total) : '-');
       if (s) sessions.title = 'writer port ' + s.writer + ', reader port ' + s.reader;

@@ -7,6 +7,7 @@ import { T0 } from './tick-fixtures.js';
 export class FakeReportSource implements ReportSource {
   readonly clusterName: string;
   readonly startedAt: number;
+  topology: 'galera' | 'replication' = 'galera';
   loop: LoopCounters = { ticks: 0, failovers: 0, applyErrors: 0, overruns: 0 };
   proxy: ProxyStatsSnapshot | undefined;
   readonly marks = new Set<string>();
