@@ -96,11 +96,12 @@ describe('pxcScheduler config.toml', () => {
 
   it('reads the [coordination] extension: store none by default, the record key defaults to pxc-<clusterId>, bad values named', () => {
     const base = '[pxccluster]\nhgW = 100\nhgR = 101\nclusterId = 7\n';
-    assert.deepEqual(parsePxcSchedulerConfig(base, '/c.toml').coordination, { store: 'none', cluster: 'pxc-7', timeoutMs: 2000, leaseMs: 0, schema: 'galera_warden' });
-    const c = parsePxcSchedulerConfig(`${base}[coordination]\nstore = "galera"\ncluster = "prod"\ninstanceId = "px1"\nleaseMs = 9000\n`, '/c.toml').coordination;
-    assert.deepEqual(c, { store: 'galera', cluster: 'prod', timeoutMs: 2000, leaseMs: 9000, schema: 'galera_warden', instanceId: 'px1' });
-    assert.throws(() => parsePxcSchedulerConfig(`${base}[coordination]\nstore = "etcd3"\nschema = "a-b"\n`, '/c.toml'),
-      (e: ConfigError) => /coordination\.store: expected "none" or "galera", got "etcd3"/.test(e.message) && /coordination\.schema: expected a plain schema name/.test(e.message));
+    assert.deepEqual(parsePxcSchedulerConfig(base, '/c.toml').coordination, { store: 'none', cluster: 'pxc-7', timeoutMs: 2000, leaseMs: 0, handoverMs: -1, schema: 'galera_warden' });
+    const c = parsePxcSchedulerConfig(`${base}[coordination]\nstore = "galera"\ncluster = "prod"\ninstanceId = "px1"\nleaseMs = 9000\nhandoverMs = 5000\n`, '/c.toml').coordination;
+    assert.deepEqual(c, { store: 'galera', cluster: 'prod', timeoutMs: 2000, leaseMs: 9000, handoverMs: 5000, schema: 'galera_warden', instanceId: 'px1' });
+    assert.throws(() => parsePxcSchedulerConfig(`${base}[coordination]\nstore = "etcd3"\nschema = "a-b"\nhandoverMs = -5\n`, '/c.toml'),
+      (e: ConfigError) => /coordination\.store: expected "none" or "galera", got "etcd3"/.test(e.message) && /coordination\.schema: expected a plain schema name/.test(e.message)
+        && /coordination\.handoverMs/.test(e.message));
   });
 
   it('reads [cluster] topology = "replication" and the [orchestrator] table (proxy-oc-tool\'s drop-in); absent: Galera, no Orchestrator', () => {
