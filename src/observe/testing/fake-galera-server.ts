@@ -143,12 +143,13 @@ export class FakeGaleraServer {
     this.#server.on('connection', (conn) => this.#accept(conn));
   }
 
-  static async start(state: Partial<FakeGaleraState> = {}): Promise<FakeGaleraServer> {
+  /** `port`: 0 (default) picks a free one */
+  static async start(state: Partial<FakeGaleraState> = {}, port = 0): Promise<FakeGaleraServer> {
     const fake = new FakeGaleraServer();
     Object.assign(fake.state, state);
     await new Promise<void>((resolve, reject) => {
       fake.#server._server.once('error', reject);
-      fake.#server._server.listen(0, '127.0.0.1', () => resolve());
+      fake.#server._server.listen(port, '127.0.0.1', () => resolve());
     });
     return fake;
   }
