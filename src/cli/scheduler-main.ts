@@ -1,10 +1,7 @@
 #!/usr/bin/env node
-// The scheduler-mode entry point (scheduler-program.ts), for ProxySQL's scheduler table: pxcScheduler's
-// command line (--configfile --configpath --deadline-ms --once).
-import { schedulerMain } from './scheduler-program.js';
+// The scheduler-mode entry point for ProxySQL's scheduler table, pxcScheduler's command line (--configfile
+// --configpath --deadline-ms --once): starts scheduler-launch.cjs (the bundled program through V8's code cache,
+// or the unbundled scheduler-program.ts when there is no bundle).
+import { createRequire } from 'node:module';
 
-export { SCHEDULER_HELP, schedulerMain } from './scheduler-program.js';
-
-const status = await schedulerMain(process.argv.slice(2));
-// a hard exit: nothing left behind (a wedged socket, a timer) may keep the process past its run
-process.exit(status);
+createRequire(import.meta.url)('./scheduler-launch.cjs');
