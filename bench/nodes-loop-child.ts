@@ -39,6 +39,9 @@ export interface NodesLoopFigures {
   rssMaxMb: number;
   rssEndMb: number;
   heapUsedEndMb: number;
+  heapTotalEndMb: number;
+  /** memory of Buffers and ArrayBuffers (outside the JS heap) */
+  externalEndMb: number;
   /** the most TCP client sockets open at once (sampled every 10 ms) */
   socketsMax: number;
   eventLoopDelayP99Ms: number;
@@ -109,6 +112,8 @@ async function main(input: NodesLoopChildInput): Promise<NodesLoopFigures> {
         rssMaxMb: mb(Math.max(rssMax, mem.rss)),
         rssEndMb: mb(mem.rss),
         heapUsedEndMb: mb(mem.heapUsed),
+        heapTotalEndMb: mb(mem.heapTotal),
+        externalEndMb: mb(mem.external),
         socketsMax,
         eventLoopDelayP99Ms: Math.round((delay.percentile(99) / 1e6) * 10) / 10,
       };

@@ -39,5 +39,9 @@ await build({
   logLevel: 'warning',
   plugins: [lazyBuiltins],
 });
+// scheduler-launch.cjs reads the bundle as latin1 (much faster than utf8 in Node 20): it must be ASCII
+const bytes = readFileSync(`${root}dist/src/cli/scheduler-bundle.cjs`);
+const at = bytes.findIndex((b) => b > 0x7f);
+if (at >= 0) throw new Error(`dist/src/cli/scheduler-bundle.cjs: not ASCII at byte ${at}: scheduler-launch.cjs reads it as latin1`);
 // the galera-warden-scheduler program: executable, as npm makes it when it installs the package
 chmodSync(`${root}dist/src/cli/scheduler-launch.cjs`, 0o755);
