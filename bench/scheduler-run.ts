@@ -14,7 +14,8 @@ import { FakeProxySqlAdmin } from '../src/apply/proxysql/testing/fake-proxysql-a
 import { seedExample } from '../src/apply/proxysql/testing/seed-example.js';
 import { Sandbox } from '../src/sandbox/sandbox.js';
 
-const SCHEDULER_MAIN = fileURLToPath(new URL('../src/cli/scheduler-main.js', import.meta.url));
+// what `galera-warden proxysql install` puts in ProxySQL's scheduler table (galera-warden-scheduler)
+const SCHEDULER_MAIN = fileURLToPath(new URL('../src/cli/scheduler-launch.cjs', import.meta.url));
 
 export interface SchedulerRunBenchOptions {
   /** steady runs to time (default 20), each beside one run of `node -e 0` */
@@ -26,7 +27,7 @@ export interface SchedulerRunBenchOptions {
   /** sandbox slot when it starts its own (default 6) */
   slot?: number;
   adminPort?: number;
-  /** the scheduler entry point to start (default dist/src/cli/scheduler-main.js) */
+  /** the scheduler entry point to start (default dist/src/cli/scheduler-launch.cjs) */
   entry?: string;
   log?: (line: string) => void;
 }

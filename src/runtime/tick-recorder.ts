@@ -1,8 +1,9 @@
 // The audit log of the loop: the last tick, and a longer history of the ticks that changed something
 // (role changes, a new set of findings, an apply that acted or failed). The report layer reads it. Only the
-// last tick is kept of the others: a tick holds every node's observation (about 1 MB at 300 nodes), and the
-// 60 that used to be kept were never read (issue 16: RSS of a 300-node loop).
-import type { LoopCounters, TickRecord } from '../model/tick.js';
+// last tick is kept whole: a tick holds every node's observation (about 1 MB at 300 nodes), which nothing reads
+// but of the latest tick; the history keeps the rest of each record (issue 16: RSS of a 300-node loop, where
+// flapping slow nodes make most ticks notable).
+import type { HistoryTick, LoopCounters, TickRecord } from '../model/tick.js';
 
 export interface RecorderOptions {
   /** ticks kept that changed something */
@@ -13,7 +14,7 @@ const findingKey = (t: TickRecord) => t.findings.map((f) => `${f.code}:${f.node 
 
 export class TickRecorder {
   private last: TickRecord | undefined;
-  private readonly notable: TickRecord[] = [];
+  private readonly notable: HistoryTick[] = [];
   private readonly totals: LoopCounters = { ticks: 0, failovers: 0, applyErrors: 0, overruns: 0 };
   /** the writers of the last tick that routed traffic: switching traffic off and on is no fail-over */
   private lastWriters: string | undefined;
@@ -38,7 +39,10 @@ export class TickRecorder {
       findingKey(tick) !== findingKey(prev) ||
       tick.applied.some((a) => a.changed || !a.ok);
     this.last = tick;
-    if (notable) push(this.notable, tick, this.options.history);
+    if (notable) {
+      const { observation: _observation, ...kept } = tick;
+      push(this.notable, kept, this.options.history);
+    }
   }
 
   latest(): TickRecord | undefined {
@@ -46,7 +50,7 @@ export class TickRecorder {
   }
 
   /** Ticks that changed something, oldest first, at most `limit`. */
-  history(limit: number): TickRecord[] {
+  history(limit: number): HistoryTick[] {
     return this.notable.slice(Math.max(0, this.notable.length - limit));
   }
 
