@@ -123,12 +123,12 @@ export const nodesLoop: Scenario<NodesLoopResult> = {
   },
   report: (r) => {
     const rows = r.cells.map((c) => [
-      `${c.nodes}`, c.variant, `${c.slow}/${c.refusing}/${c.silent}`, c.cpuCores.toFixed(3), `${c.rssStartMb} -> ${c.rssEndMb} (max ${c.rssMaxMb})`,
+      `${c.nodes}`, c.variant, `${c.slow}/${c.refusing}/${c.silent}`, c.cpuCores.toFixed(3), `${c.rssStartMb} -> ${c.rssEndMb} (max ${c.rssMaxMb})`, `${c.heapUsedEndMb} / ${c.heapTotalEndMb}`,
       `${c.tickP50} / ${c.tickP99} / ${c.tickMax}`, `${c.overruns} of ${c.ticks}`, `${c.socketsMax} / ${c.fakeConnectionsMax}`, `${c.eventLoopDelayP99Ms}`,
     ]);
     return [
       `${r.seconds} s per cell after a 3 s warm-up; intervalMs 1000, probe.timeoutMs 800; slow = each answer ${SLOW_MS} ms late, refusing = nothing listens, silent = never answers`,
-      table(['nodes', 'variant', 'slow/refusing/silent', 'CPU (cores)', 'RSS MB start -> end', 'tick ms p50 / p99 / max', 'ticks over interval', 'sockets max (warden / fakes)', 'loop delay p99 ms'], rows),
+      table(['nodes', 'variant', 'slow/refusing/silent', 'CPU (cores)', 'RSS MB start -> end', 'heap MB used / total', 'tick ms p50 / p99 / max', 'ticks over interval', 'sockets max (warden / fakes)', 'loop delay p99 ms'], rows),
       'targets at 300 nodes: CPU < 0.5 core, RSS < 150 MB, no tick over its interval, sockets <= nodes (no pile-up)',
     ].join('\n');
   },
