@@ -23,6 +23,11 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS files (.cts): with verbatimModuleSyntax their imports must be `import x = require()`
+    files: ['**/*.cts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // decide/ is pure: it may import only model/ (and itself).
     files: ['src/decide/**/*.ts'],
     rules: {

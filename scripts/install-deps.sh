@@ -55,4 +55,4 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-npx tsc -p tsconfig.json
+npm run build --silent

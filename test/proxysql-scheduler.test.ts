@@ -140,7 +140,7 @@ for (const kind of TARGETS) {
       const args = ['proxysql', 'install', `--configfile=${config}`, ...nodes.map((n) => `--node=${n.host}:${n.port}`), '--interval-ms=3000'];
       const printed = await runScript(MAIN, args);
       assert.equal(printed.code, 0, printed.stderr);
-      assert.match(printed.stdout, /INSERT INTO scheduler \(id,active,interval_ms,filename,arg1,arg2,arg3,arg4,comment\) VALUES \(10,0,3000,'[^']*node[^']*','[^']*scheduler-main\.js','--configfile=config\.toml'/);
+      assert.match(printed.stdout, /INSERT INTO scheduler \(id,active,interval_ms,filename,arg1,arg2,arg3,arg4,comment\) VALUES \(10,0,3000,'[^']*node[^']*','[^']*scheduler-launch\.cjs','--configfile=config\.toml'/);
       assert.match(printed.stdout, /--deadline-ms=2800/);
       await admin!.sql('DELETE FROM mysql_servers WHERE hostgroup_id IN (8100,8101)', 'LOAD MYSQL SERVERS TO RUNTIME');
       const applied = await runScript(MAIN, [...args, '--apply']);

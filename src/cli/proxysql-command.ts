@@ -26,7 +26,7 @@ export function registerProxysql(program: Command): void {
     .option('--interval-ms <ms>', 'scheduler interval_ms (default 2000; 5000, proxy-oc-tool\'s, when the config has [orchestrator])')
     .option('--deadline-ms <ms>', 'each run ends by this (default: interval - 200 ms)')
     .option('--max-connections <n>', 'max_connections of the template rows', '2000')
-    .option('--filename <path>', 'an executable scheduler program taking pxcScheduler\'s arguments (default: this node binary running this installation\'s scheduler-main.js)')
+    .option('--filename <path>', 'an executable scheduler program taking pxcScheduler\'s arguments (default: this node binary running this installation\'s scheduler-launch.cjs, the fast start)')
     .option('--active', 'insert the scheduler row active (default: inactive, as in seed 000)')
     .option('--apply', 'run the statements against the ProxySQL admin interface of the config, one by one')
     .action(async (o: InstallFlags) => {
@@ -51,7 +51,7 @@ export function registerProxysql(program: Command): void {
         clusterId: s.cluster.id, hgW: s.cluster.hgW, hgR: s.cluster.hgR, bckHgW: s.cluster.bckHgW, bckHgR: s.cluster.bckHgR,
         nodes, maxConnections: Number(o.maxConnections), intervalMs, deadlineMs, active: o.active === true, saveToDisk: true,
         // node + script: works without an executable bit on the script; --filename for a wrapper
-        program: o.filename !== undefined ? [o.filename] : [process.execPath, fileURLToPath(new URL('./scheduler-main.js', import.meta.url))],
+        program: o.filename !== undefined ? [o.filename] : [process.execPath, fileURLToPath(new URL('./scheduler-launch.cjs', import.meta.url))],
         configFile: path.basename(file), configPath: path.dirname(file),
       });
       if (!o.apply) {

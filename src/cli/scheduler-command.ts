@@ -10,7 +10,7 @@ export function registerScheduler(program: Command): void {
     .helpOption(false)
     .argument('[args...]', 'pxcScheduler arguments')
     .action(async (args: string[]) => {
-      const { schedulerMain } = await import('./scheduler-main.js');
+      const { schedulerMain } = await import('./scheduler-program.js');
       process.exit(await schedulerMain(args));
     });
 }

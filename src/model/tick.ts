@@ -103,6 +103,12 @@ export type Readiness =
   | { ready: true; writers: string[] }
   | { ready: false; reason: 'draining' | 'no writer' | 'ticks failing' | 'ticks stale' | 'coordination unavailable' | 'traffic disabled'; detail: string; decided?: string[] };
 
+/**
+ * A tick of the history: the record without the observation (every node's probe result; about 1 MB at 300
+ * nodes), which only the latest tick keeps.
+ */
+export type HistoryTick = Omit<TickRecord, 'observation'>;
+
 /** What the report layer may read and ask; implemented by the runtime. */
 export interface ReportSource {
   clusterName: string;
@@ -111,7 +117,7 @@ export interface ReportSource {
   startedAt: number;
   latest(): TickRecord | undefined;
   /** recent ticks that changed something (role changes or findings changed), newest last */
-  history(limit: number): TickRecord[];
+  history(limit: number): HistoryTick[];
   counters(): LoopCounters;
   proxyStats(): ProxyStatsSnapshot | undefined;
   /** operator commands: a switchover request and maintenance marks */

@@ -141,6 +141,15 @@ describe('probeNode against a fake Galera server', () => {
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(f.openConnections, 0, 'the probe left no connection behind');
   });
+
+  it('the deadline counts from the tick that started it: a probe started after its tick\'s timeout has passed times out', async () => {
+    const f = await fake({ hangOn: /^SHOW GLOBAL VARIABLES/ });
+    const obs = await probeNode(spec(f), { ...options, timeoutMs: 60_000 }, performance.now() - 60_000);
+    assert.equal(obs.error?.kind, 'timeout');
+    // the same probe counted from now has all its time left: a healthy node answers
+    const healthy = await fake();
+    assert.equal((await probeNode(spec(healthy), { ...options, timeoutMs: 60_000 }, performance.now())).error, undefined);
+  });
 });
 
 describe('NodeProber with reuseConnection', () => {

@@ -35,9 +35,13 @@ export class NodeProber {
     this.#options = options;
   }
 
-  /** Probes the node; a call while a probe runs shares that probe. Never rejects. */
-  probe(): Promise<NodeObservation> {
-    this.#inFlight ??= this.#run().finally(() => {
+  /**
+   * Probes the node; a call while a probe runs shares that probe. Never rejects. `since`: the moment
+   * (performance.now()) the probe's deadline counts from, default now; a cluster tick passes its own start, so
+   * that timeoutMs bounds the whole tick however long starting hundreds of probes takes.
+   */
+  probe(since?: number): Promise<NodeObservation> {
+    this.#inFlight ??= this.#run(since).finally(() => {
       this.#inFlight = undefined;
     });
     return this.#inFlight;
@@ -78,14 +82,15 @@ export class NodeProber {
     return session;
   }
 
-  async #run(): Promise<NodeObservation> {
+  async #run(since: number | undefined): Promise<NodeObservation> {
     const { name, host, port } = this.spec;
     const target: ProbeTarget = { node: name, host, port };
     const at = Date.now();
     const started = performance.now();
     let phase: ProbePhase = 'connect';
     let session: MysqlSession | undefined;
-    const deadline = new Deadline(this.#options.timeoutMs, () => session?.destroy());
+    const left = since === undefined ? this.#options.timeoutMs : Math.max(1, this.#options.timeoutMs - (started - since));
+    const deadline = new Deadline(left, () => session?.destroy());
     const observe = (result: { status: NodeStatus } | { error: ProbeError }): NodeObservation => ({
       node: name,
       host,
@@ -147,7 +152,7 @@ export class NodeProber {
   }
 }
 
-/** Probes one node on a connection of its own, closed afterwards. Never rejects. */
-export function probeNode(spec: Readonly<NodeSpec>, options: ProbeOptions): Promise<NodeObservation> {
-  return new NodeProber(spec, { ...options, reuseConnection: false }).probe();
+/** Probes one node on a connection of its own, closed afterwards. Never rejects. `since`: as NodeProber.probe. */
+export function probeNode(spec: Readonly<NodeSpec>, options: ProbeOptions, since?: number): Promise<NodeObservation> {
+  return new NodeProber(spec, { ...options, reuseConnection: false }).probe(since);
 }

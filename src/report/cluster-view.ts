@@ -1,7 +1,7 @@
 // The JSON of GET /api/cluster and GET /api/decisions: what the loop decides now, and the audit log of
 // the ticks that changed something. Pure: built from the ReportSource's records, plain JSON out.
 import type { Finding, PrimaryComponent, RoleChange } from '../model/decision.js';
-import type { ApplyOutcome, LoopCounters, Readiness, ReportSource, TickRecord, TickTrigger } from '../model/tick.js';
+import type { ApplyOutcome, HistoryTick, LoopCounters, Readiness, ReportSource, TickTrigger } from '../model/tick.js';
 import type { EvictionRecord, FencingMode } from '../model/fencing.js';
 import type { TrafficState } from '../model/traffic.js';
 
@@ -92,9 +92,9 @@ export interface DecisionView {
   trigger: TickTrigger;
 }
 
-const triggerOf = (tick: TickRecord): TickTrigger => tick.trigger ?? { by: 'schedule' };
+const triggerOf = (tick: HistoryTick): TickTrigger => tick.trigger ?? { by: 'schedule' };
 
-export function decisionView(tick: TickRecord): DecisionView {
+export function decisionView(tick: HistoryTick): DecisionView {
   return {
     seq: tick.seq,
     at: tick.at,

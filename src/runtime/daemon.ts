@@ -76,7 +76,7 @@ export class Daemon {
     this.stateFile = config.run.stateFile ?? defaultStateFile(config.cluster.name);
     checkStateFolder(this.stateFile, config.run.stateFile ? 'run.stateFile' : `run.stateFile (not set; default ${this.stateFile})`);
     this.prober = new ClusterProber(config.nodes, probeOptionsFromConfig(config));
-    this.recorder = new TickRecorder({ recent: 60, history: config.run.history });
+    this.recorder = new TickRecorder({ history: config.run.history });
     const routers: RouterAdapter[] = [];
     if (config.proxy.enabled) {
       const p = config.proxy;

@@ -1,6 +1,6 @@
 // The runtime's side of the report interface: recorded ticks, counters, proxy statistics, and the
 // operator commands (switchover, maintenance marks), checked against the latest decision.
-import type { CommandResult, LoopCounters, ProxyStatsSnapshot, Readiness, ReportSource, TickRecord } from '../model/tick.js';
+import type { CommandResult, HistoryTick, LoopCounters, ProxyStatsSnapshot, Readiness, ReportSource, TickRecord } from '../model/tick.js';
 import type { TrafficRequest, TrafficResult, TrafficState } from '../model/traffic.js';
 import type { TickRecorder } from './tick-recorder.js';
 import type { WardenLoop } from './warden-loop.js';
@@ -26,7 +26,7 @@ export class RuntimeReportSource implements ReportSource {
   latest(): TickRecord | undefined {
     return this.recorder.latest();
   }
-  history(limit: number): TickRecord[] {
+  history(limit: number): HistoryTick[] {
     return this.recorder.history(limit);
   }
   counters(): LoopCounters {

@@ -1,11 +1,12 @@
 // The decision state on disk, so that a restarted warden resumes the same sticky writer, its epoch and the
-// operator's maintenance marks. Checked against the decision core's own schema when read: a file that is not
+// operator's maintenance marks. Checked field by field when read (decide/state-check.ts, held to the decision
+// core's schema by its tests): a file that is not
 // a valid state is reported (file and field), set aside as `<file>.invalid-<time>`, and the warden starts
 // fresh. Written only when what it records changes, atomically (temporary file, fsync, rename, fsync of the
 // folder) and readable by its owner only.
 import fs from 'node:fs';
 import path from 'node:path';
-import { check, DecideStateSchema } from '../decide/input-schema.js';
+import { checkDecideState } from '../decide/state-check.js';
 import type { DecideState } from '../model/decision.js';
 import { ConfigError } from '../model/errors.js';
 import type { TrafficSwitch } from '../model/traffic.js';
@@ -85,7 +86,7 @@ export class StateFile {
     } catch (err) {
       return this.setAside(`not JSON (${(err as Error).message})`);
     }
-    const checked = check(DecideStateSchema, doc);
+    const checked = checkDecideState(doc);
     if (!checked.ok) return this.setAside(checked.problems.slice(0, 3).join('; '));
     const marks = (doc as { maintenance?: unknown }).maintenance ?? [];
     if (!Array.isArray(marks) || !marks.every((m) => typeof m === 'string')) return this.setAside('maintenance: expected a list of node names');

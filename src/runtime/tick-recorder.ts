@@ -1,10 +1,11 @@
-// The audit log of the loop: the last ticks, and a longer history of the ticks that changed something
-// (role changes, a new set of findings, an apply that acted or failed). The report layer reads it.
-import type { LoopCounters, TickRecord } from '../model/tick.js';
+// The audit log of the loop: the last tick, and a longer history of the ticks that changed something
+// (role changes, a new set of findings, an apply that acted or failed). The report layer reads it. Only the
+// last tick is kept whole: a tick holds every node's observation (about 1 MB at 300 nodes), which nothing reads
+// but of the latest tick; the history keeps the rest of each record (issue 16: RSS of a 300-node loop, where
+// flapping slow nodes make most ticks notable).
+import type { HistoryTick, LoopCounters, TickRecord } from '../model/tick.js';
 
 export interface RecorderOptions {
-  /** ticks kept whatever they hold */
-  recent: number;
   /** ticks kept that changed something */
   history: number;
 }
@@ -12,13 +13,13 @@ export interface RecorderOptions {
 const findingKey = (t: TickRecord) => t.findings.map((f) => `${f.code}:${f.node ?? ''}`).sort().join('|');
 
 export class TickRecorder {
-  private readonly recent: TickRecord[] = [];
-  private readonly notable: TickRecord[] = [];
+  private last: TickRecord | undefined;
+  private readonly notable: HistoryTick[] = [];
   private readonly totals: LoopCounters = { ticks: 0, failovers: 0, applyErrors: 0, overruns: 0 };
   /** the writers of the last tick that routed traffic: switching traffic off and on is no fail-over */
   private lastWriters: string | undefined;
 
-  constructor(private readonly options: RecorderOptions = { recent: 60, history: 500 }) {}
+  constructor(private readonly options: RecorderOptions = { history: 500 }) {}
 
   record(tick: TickRecord, overran: boolean): void {
     const prev = this.latest();
@@ -37,16 +38,19 @@ export class TickRecorder {
       tick.desired.epoch !== prev.desired.epoch ||
       findingKey(tick) !== findingKey(prev) ||
       tick.applied.some((a) => a.changed || !a.ok);
-    push(this.recent, tick, this.options.recent);
-    if (notable) push(this.notable, tick, this.options.history);
+    this.last = tick;
+    if (notable) {
+      const { observation: _observation, ...kept } = tick;
+      push(this.notable, kept, this.options.history);
+    }
   }
 
   latest(): TickRecord | undefined {
-    return this.recent[this.recent.length - 1];
+    return this.last;
   }
 
   /** Ticks that changed something, oldest first, at most `limit`. */
-  history(limit: number): TickRecord[] {
+  history(limit: number): HistoryTick[] {
     return this.notable.slice(Math.max(0, this.notable.length - limit));
   }
 

@@ -138,7 +138,8 @@ describe('warden loop: triggered ticks', () => {
     assert.equal(moved?.desired.writers.length, 1);
     assert.equal(moved?.trigger?.by, 'data-path');
     const history = h.recorder.history(10);
-    assert.equal(history[history.length - 1], moved, 'the recorded decision that moved the writer is the triggered one');
+    assert.equal(history[history.length - 1]?.seq, moved?.seq, 'the recorded decision that moved the writer is the triggered one');
+    assert.deepEqual(history[history.length - 1]?.trigger, moved?.trigger);
   });
 
   it('no triggered tick once the loop is stopped, also for one queued behind the tick in flight', async () => {

@@ -143,7 +143,7 @@ export class FakeGaleraServer {
     this.#server.on('connection', (conn) => this.#accept(conn));
   }
 
-  /** `port`: 0 for any free port */
+  /** `port`: 0 (default) picks a free one */
   static async start(state: Partial<FakeGaleraState> = {}, port = 0): Promise<FakeGaleraServer> {
     const fake = new FakeGaleraServer();
     Object.assign(fake.state, state);
