@@ -126,4 +126,23 @@ void describe('report metrics', () => {
     assert.equal(reads, 1);
     assert.match(text, /^process_cpu_user_seconds_total /m);
   });
+
+  void it('a replication topology: read_only, replication threads and lag per node; no wsrep series', async () => {
+    const tick = buildTick({ seq: 3, epoch: 2, nodes: [{ name: 'db1', writer: 'writer', reader: 'reader' }, { name: 'db2', writer: 'backup', reader: 'reader' }] });
+    const repl = (readOnly: boolean, lag: number | null) => ({ readOnly, ioRunning: readOnly ? 'Yes' : '', sqlRunning: readOnly ? 'Yes' : '', secondsBehindMaster: lag, gtidPosition: '0-1-9', master: readOnly ? { host: '10.0.0.11', port: 3306 } : null, lastError: '' });
+    const [o1, o2] = tick.observation.nodes;
+    o1!.status = { ...o1!.status!, replication: repl(false, null) };
+    o2!.status = { ...o2!.status!, replication: repl(true, 4) };
+    const source = new FakeReportSource().record(tick);
+    source.topology = 'replication';
+    const text = await createReportMetrics(source, { defaultMetrics: false }).scrape();
+    const s = samples(text);
+    assert.deepEqual([s.get('galera_warden_node_read_only{node="db1"}'), s.get('galera_warden_node_read_only{node="db2"}')], [0, 1]);
+    assert.deepEqual([s.get('galera_warden_node_replication_running{node="db1"}'), s.get('galera_warden_node_replication_running{node="db2"}')], [0, 1]);
+    assert.deepEqual([s.get('galera_warden_node_replication_lag_seconds{node="db1"}'), s.get('galera_warden_node_replication_lag_seconds{node="db2"}')], [undefined, 4]);
+    assert.doesNotMatch(text, /galera_warden_node_wsrep_local_state|galera_warden_node_primary/);
+    const galera = await createReportMetrics(new FakeReportSource().record(tick), { defaultMetrics: false }).scrape();
+    assert.match(galera, /^galera_warden_node_wsrep_local_state\{node="db1"\} /m);
+    assert.doesNotMatch(galera, /galera_warden_node_read_only/);
+  });
 });

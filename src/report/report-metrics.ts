@@ -64,12 +64,35 @@ export function createReportMetrics(source: ReportSource, options: { defaultMetr
   };
 
   gauge('galera_warden_info', 'Constant 1, labelled with the cluster name.', ['cluster'], (_s, set) => set({ cluster: source.clusterName }, 1));
-  gauge('galera_warden_node_wsrep_local_state', 'wsrep_local_state of the node as last probed (4 Synced, 2 Donor/Desynced; 0 unknown).', ['node'], (s, set) => {
-    for (const { d, o } of perNode(s)) set({ node: d.node }, o?.status?.localState ?? 0);
-  });
-  gauge('galera_warden_node_primary', '1 when the node last reported wsrep_cluster_status Primary.', ['node'], (s, set) => {
-    for (const { d, o } of perNode(s)) set({ node: d.node }, o?.status?.clusterStatus === 'Primary' ? 1 : 0);
-  });
+  // wsrep series describe Galera nodes only; a replication topology has its own (a replica has no wsrep state,
+  // and a 0 there would read as "not Synced" on every dashboard built for Galera)
+  if (source.topology === 'replication') {
+    gauge('galera_warden_node_read_only', '1 when the node last reported read_only = ON (replication topology).', ['node'], (s, set) => {
+      for (const { d, o } of perNode(s)) {
+        const r = o?.status?.replication;
+        if (r) set({ node: d.node }, r.readOnly ? 1 : 0);
+      }
+    });
+    gauge('galera_warden_node_replication_running', '1 when both replication threads of the node run (replication topology; 0 on a primary).', ['node'], (s, set) => {
+      for (const { d, o } of perNode(s)) {
+        const r = o?.status?.replication;
+        if (r) set({ node: d.node }, r.ioRunning === 'Yes' && r.sqlRunning === 'Yes' ? 1 : 0);
+      }
+    });
+    gauge('galera_warden_node_replication_lag_seconds', 'Seconds_Behind_Master as last probed (replication topology; no series when unknown).', ['node'], (s, set) => {
+      for (const { d, o } of perNode(s)) {
+        const lag = o?.status?.replication?.secondsBehindMaster;
+        if (lag !== undefined && lag !== null) set({ node: d.node }, lag);
+      }
+    });
+  } else {
+    gauge('galera_warden_node_wsrep_local_state', 'wsrep_local_state of the node as last probed (4 Synced, 2 Donor/Desynced; 0 unknown).', ['node'], (s, set) => {
+      for (const { d, o } of perNode(s)) set({ node: d.node }, o?.status?.localState ?? 0);
+    });
+    gauge('galera_warden_node_primary', '1 when the node last reported wsrep_cluster_status Primary.', ['node'], (s, set) => {
+      for (const { d, o } of perNode(s)) set({ node: d.node }, o?.status?.clusterStatus === 'Primary' ? 1 : 0);
+    });
+  }
   gauge('galera_warden_node_probe_ok', '1 when the last probe of the node read its state.', ['node'], (s, set) => {
     for (const { d, o } of perNode(s)) set({ node: d.node }, o?.status === undefined ? 0 : 1);
   });
