@@ -22,7 +22,7 @@ const USAGE = `usage: npm run bench -- [options]
   --only NAMES        run only these scenarios, comma-separated: ${SCENARIOS.map((s) => s.name).join(', ')}
   --faults LIST       fail-over faults, comma-separated: kill, freeze (default both)
   --quick             smoke run: 1 round per fault, short throughput cells
-  --seconds S         throughput: measured seconds per cell (default 6)
+  --seconds S         throughput: measured seconds per cell and target (default 5)
   --base-port P       ports P..P+999 (default 26000)
   --out DIR           where the JSON goes (default bench-results)
   --keep              keep the work folder (logs, configs) after a successful run
@@ -64,7 +64,7 @@ function parse(argv: string[]): BenchOptions | undefined {
     only: list(values.only),
     quick: values.quick,
     faults: faults.length > 0 ? (faults as ('kill' | 'freeze')[]) : ['kill', 'freeze'],
-    cellSeconds: positiveInt(values.seconds, '--seconds', 6),
+    cellSeconds: positiveInt(values.seconds, '--seconds', 5),
     outDir: values.out ?? 'bench-results',
     basePort,
     keep: values.keep,
