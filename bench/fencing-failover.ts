@@ -17,6 +17,8 @@ import mysql from 'mysql2/promise';
 import { mergeConfig } from '../src/sandbox/merge-config.js';
 import type { ManagedProcess } from './lib/procs.js';
 import { CLI } from './lib/env.js';
+import { GaleraWatch } from './lib/galera-watch.js';
+import type { ViewChange } from './lib/galera-watch.js';
 import type { Summary } from './lib/analysis.js';
 import { summarize } from './lib/analysis.js';
 import { mmm, table } from './lib/table.js';
@@ -88,20 +90,36 @@ class Relay {
 interface Ack { t: number; node: string; id: string }
 
 /** Writes every WRITE_EVERY_MS on a new connection through one router; records acknowledged ids. */
+/** One write attempt (for the round's timeline): start, connected (greeting and login done), inserted, acked or failed. */
+export interface Attempt { start: number; connected?: number; inserted?: number; end?: number; node?: string; error?: string }
+
 function writer(ctx: BenchContext, router: string, port: number, tag: string) {
   const acks: Ack[] = [];
+  const attempts: Attempt[] = [];
   let stopped = false;
   let seq = 0;
   const one = async (): Promise<void> => {
     const id = `${tag}-${router}-${++seq}`;
-    const c = await mysql.createConnection({ ...ctx.env.appOptions(port, 20_000) });
-    c.on('error', () => undefined);
+    const a: Attempt = { start: clock() };
+    attempts.push(a);
     try {
-      await c.query({ sql: 'INSERT INTO app.fence_bench (id, node) VALUES (?, @@wsrep_node_name)', timeout: 20_000 }, [id]);
-      const [rows] = await c.query('SELECT @@wsrep_node_name AS n');
-      if (!stopped) acks.push({ t: clock(), node: (rows as { n: string }[])[0]!.n, id });
+      const c = await mysql.createConnection({ ...ctx.env.appOptions(port, 20_000) });
+      a.connected = clock();
+      c.on('error', () => undefined);
+      try {
+        await c.query({ sql: 'INSERT INTO app.fence_bench (id, node) VALUES (?, @@wsrep_node_name)', timeout: 20_000 }, [id]);
+        a.inserted = clock();
+        const [rows] = await c.query('SELECT @@wsrep_node_name AS n');
+        a.node = (rows as { n: string }[])[0]!.n;
+        if (!stopped) acks.push({ t: clock(), node: a.node, id });
+      } finally {
+        c.destroy();
+      }
+    } catch (err) {
+      a.error = (err as { code?: string }).code ?? (err as Error).message;
+      throw err;
     } finally {
-      c.destroy();
+      a.end = clock();
     }
   };
   const loops: Promise<void>[] = [];
@@ -114,7 +132,7 @@ function writer(ctx: BenchContext, router: string, port: number, tag: string) {
   };
   // two overlapping writers per router, so that one stuck connect does not hide the recovery
   loops.push(loop(), sleep(WRITE_EVERY_MS / 2).then(loop));
-  return { acks, stop: async () => { stopped = true; await Promise.all(loops); } };
+  return { acks, attempts, stop: async () => { stopped = true; await Promise.all(loops); } };
 }
 
 async function api<T>(port: number, p: string, init: RequestInit = {}): Promise<T> {
@@ -147,6 +165,7 @@ timeoutMs = 400
 
 [run]
 intervalMs = ${intervalMs}
+logLevel = "debug"
 dataPathTrigger = ${w.trigger}
 stateFile = "${path.join(ctx.env.o.workDir, `warden-${w.id}-${mode}.state.json`)}"
 
@@ -242,10 +261,13 @@ export async function runFencingFailover(ctx: BenchContext, o: { rounds: number;
         const index = env.nodeIndex(target);
         const routers = [...env.routers.map((r) => ({ id: r.id, label: r.label, port: r.port })), ...wardens.map((w) => ({ id: w.id, label: `${w.label} ${mode}`, port: w.ports.writer }))];
         const writers = routers.map((r) => ({ r, w: writer(ctx, r.id, r.port, `${fault}${round}`) }));
+        // the survivors' view changes, for the round's timeline (dataPath only)
+        const watch = o.dataPath ? new GaleraWatch(sb.layout.nodes.filter((n) => n.name !== target).map((n) => ({ name: n.name, host: n.host, port: n.sqlPort })), 'warden', env.wardenPassword) : undefined;
+        watch?.start();
         await sleep(500);
         const before = await evictionsOf(ports.api);
-        const faultAt = clock();
         const notes: string[] = [];
+        const faultAt = clock();
         if (fault === 'kill') sb.kill(index);
         else if (fault === 'freeze') sb.freeze(index);
         else relay.set(true);
@@ -264,6 +286,7 @@ export async function runFencingFailover(ctx: BenchContext, o: { rounds: number;
         }
         relay.set(false);
         await Promise.all(writers.map((x) => x.w.stop()));
+        await watch?.stop();
         const evicted = (await evictionsOf(ports.api)) > before;
         const result: FencingRound['routers'] = [];
         for (const { r, w } of writers) {
@@ -290,6 +313,7 @@ export async function runFencingFailover(ctx: BenchContext, o: { rounds: number;
         rounds.push({ fault, round, node: target, routers: result, evicted, evictionMs, evictListClean: clean, notes });
         const mine = result.find((x) => x.id === wardens[0]!.id);
         const other = wardens[1] ? result.find((x) => x.id === wardens[1]!.id) : undefined;
+        if (o.dataPath) for (const line of timeline(ctx, wardens[0]!, mode, faultAt, mine?.firstMs ?? null, watch?.changes ?? [], writers.find((x) => x.r.id === wardens[0]!.id)?.w.attempts ?? [])) log(`    ${line}`);
         log(`  ${fault} ${round}: fencing proxy first write ${mine?.firstMs ?? '-'} ms${other ? ` (ticks only: ${other.firstMs ?? '-'} ms)` : ''}, evicted ${evicted ? `after ${evictionMs ?? '?'} ms` : 'no'}, split ${mine?.splitAcks ?? 0}, lost ${mine?.lost ?? 0}, evict lists ${clean ? 'clean' : 'NOT clean'}`);
       }
     }
@@ -298,6 +322,47 @@ export async function runFencingFailover(ctx: BenchContext, o: { rounds: number;
     await relay.close();
   }
   return { rounds, summary: summarise(rounds) };
+}
+
+/**
+ * The trigger warden's side of a round, ms after the fault (its debug log: every tick's timeline, the data-path
+ * signal, the route change), then the first acknowledged write: where the time to the first write goes.
+ */
+function timeline(ctx: BenchContext, w: FencingWarden, mode: string, faultAt: number, firstMs: number | null, views: ViewChange[], attempts: Attempt[]): string[] {
+  const file = path.join(ctx.env.o.workDir, `warden-${w.id}-${mode}.log`);
+  const ms = (t: number) => `+${round1(t - faultAt)}`;
+  const out: string[] = [];
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [`(no log ${file})`];
+  }
+  for (const line of text.split('\n')) {
+    let e: Record<string, unknown>;
+    try {
+      e = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const t = Number(e.time);
+    if (!(t >= faultAt - 50 && t <= faultAt + (firstMs ?? 2000) + 300)) continue;
+    if (typeof e.seq === 'number' && Array.isArray(e.probes)) {
+      const at = Number(e.at);
+      const probes = (e.probes as { node: string; startMs: number; ms: number; error?: string }[]).map((p) => `${p.node} ${ms(at + p.startMs)}..${ms(at + p.startMs + p.ms)}${p.error ? ` ${p.error}` : ''}`).join(', ');
+      const ev = e.evict as { node: string; done: boolean; via?: string; ms: number } | undefined;
+      const applied = (e.applied as { router: string; changed: boolean; ms: number }[]).map((a) => `${a.router}${a.changed ? ' changed' : ''} ${a.ms} ms`).join(', ');
+      out.push(`tick ${String(e.seq)} (${String(e.by)}${e.signalAt ? `, signal ${String(e.signalKind)} at ${ms(Number(e.signalAt))}` : ''}) start ${ms(at)} end ${ms(at + Number(e.ms))}: probes ${probes}${ev ? `; evict ${ev.node} via ${ev.via ?? '-'} ${ev.done ? 'done' : 'NOT done'} ${ev.ms} ms` : ''}; apply ${applied}; writers ${(e.writers as string[]).join(',')}`);
+    } else out.push(`${ms(t)} ${String(e.msg)}`);
+  }
+  for (const v of views) if (v.seen >= faultAt - 50 && v.since <= faultAt + (firstMs ?? 2000) + 300) out.push(`${ms(v.since)}..${ms(v.seen)} galera view on ${v.node}: conf ${v.confId}, size ${v.size}, ${v.status}`);
+  // the write attempts through the trigger warden's proxy that were open at the kill or began before the first ack
+  const last = faultAt + (firstMs ?? 2000);
+  for (const a of attempts.filter((x) => (x.end ?? Infinity) >= faultAt && x.start <= last).slice(0, 40)) {
+    out.push(`write ${ms(a.start)}: ${a.connected ? `connected ${ms(a.connected)}` : 'not connected'}${a.inserted ? `, inserted ${ms(a.inserted)}` : ''}${a.end ? `, end ${ms(a.end)}` : ''}${a.node ? ` on ${a.node}` : ''}${a.error ? ` error ${a.error}` : ''}`);
+  }
+  out.push(`${firstMs === null ? 'no' : `+${firstMs}`} first acknowledged write through ${w.id}`);
+  return out;
 }
 
 function summarise(rounds: FencingRound[]): FencingResult['summary'] {

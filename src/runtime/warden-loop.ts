@@ -263,6 +263,8 @@ export class WardenLoop {
   }
 
   private logTick(t: TickRecord): void {
+    // the tick's timeline (docs/data-path.md, "Where the time goes"): only at [run] logLevel = "debug"
+    if (this.o.log.isLevelEnabled('debug')) this.o.log.debug(tickTimeline(t), `tick ${t.seq} (${t.trigger?.by ?? 'schedule'}) ${Math.round(t.durationMs)} ms`);
     for (const c of t.changes) this.o.log.info({ node: c.node, pool: c.pool, from: c.from, to: c.to, reasons: c.reasons, epoch: t.desired.epoch }, c.message);
     for (const a of t.applied) {
       if (a.error) this.o.log.error({ router: a.router, code: a.error.code }, a.error.message);
@@ -381,4 +383,21 @@ export class WardenLoop {
     this.o.log.warn({ node: s.node, epoch: record.epoch, writers: w, setBy: record.setBy }, `switchover to ${s.node} dropped: the writer record moved to [${w.join(', ')}] (epoch ${record.epoch} by ${record.setBy}) since it was asked for`);
     this.switchover = undefined;
   }
+}
+
+/** Where a tick spent its time, ms from its start: each probe, the fencing action, each router's apply. */
+export function tickTimeline(t: TickRecord): Record<string, unknown> {
+  const tr = t.trigger ?? { by: 'schedule' };
+  const f = t.fencing?.outcome.evict;
+  return {
+    seq: t.seq,
+    at: t.at,
+    by: tr.by,
+    ...(tr.by === 'data-path' ? { signalNode: tr.node, signalAt: tr.signals[0]?.at, signalKind: tr.signals[0]?.kind, coalesced: tr.coalesced } : {}),
+    probes: t.observation.nodes.map((n) => ({ node: n.node, startMs: n.at - t.at, ms: Math.round(n.latencyMs), ...(n.error ? { error: n.error.kind } : {}) })),
+    ...(f ? { evict: { node: f.node, done: f.done, via: f.via, ms: Math.round(f.durationMs) } } : {}),
+    applied: t.applied.map((a) => ({ router: a.router, changed: a.changed, ms: Math.round(a.durationMs) })),
+    writers: t.desired.writers,
+    ms: Math.round(t.durationMs),
+  };
 }
