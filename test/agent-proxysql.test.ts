@@ -77,7 +77,7 @@ describe('galera-warden agent against real ProxySQL and the Kubernetes API doubl
   const pods = new Map<string, ProxySqlPod>();
   const agents: AgentProc[] = [];
 
-  function startAgent(mode: 'core' | 'satellite', pod: string, ip: string, httpPort: number): AgentProc {
+  function startAgent(mode: 'core' | 'satellite', pod: string, ip: string, httpPort: number, extraEnv: Record<string, string> = {}): AgentProc {
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/cli/main.js'), 'agent', '--mode', mode], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
@@ -86,7 +86,7 @@ describe('galera-warden agent against real ProxySQL and the Kubernetes API doubl
         GW_AGENT_HTTP_HOST: '127.0.0.1', GW_AGENT_HTTP_PORT: String(httpPort), GW_AGENT_INTERVAL_MS: '300',
         GW_AGENT_LEASE_DURATION_SECONDS: '3', GW_AGENT_RENEW_DEADLINE_MS: '2000', GW_AGENT_RETRY_PERIOD_MS: '300',
         GW_AGENT_CALL_TIMEOUT_MS: '1000', GW_AGENT_CORE_STALE_MS: '2000', GW_AGENT_SHUTDOWN_DELAY_SECONDS: '20',
-        GW_AGENT_READY_NEEDS_ONLINE_SERVER: 'false',
+        GW_AGENT_READY_NEEDS_ONLINE_SERVER: 'false', ...extraEnv,
       },
     });
     let out = '';
@@ -268,5 +268,58 @@ describe('galera-warden agent against real ProxySQL and the Kubernetes API doubl
 
     // ProxySQL is paused: it accepts no new client
     await assert.rejects(mysql.createConnection({ host: '127.0.0.21', port: MYSQL, user: 'app', password: 'app', connectTimeout: 2000 }));
+  });
+  it('a same-second sync conflict: ProxySQL never pulls the newer-looking table; the agent rewrites it after resyncAfterMs', async (t) => {
+    // own namespace, own pods: core "cf-a" (127.0.0.15) and satellite "cf-b" (127.0.0.16). B lists A and a
+    // core that is gone (127.0.0.17); A lists itself. Both LOAD in the same second: B's peer A has a
+    // different table of the same epoch, which ProxySQL 2.7.1 reports as a sync conflict and never pulls.
+    const ns = 'conflict';
+    const a = await ProxySqlPod.start({ ip: '127.0.0.15', adminPort: ADMIN, mysqlPort: MYSQL });
+    const b = await ProxySqlPod.start({ ip: '127.0.0.16', adminPort: ADMIN, mysqlPort: MYSQL });
+    pods.set('cf-a', a);
+    pods.set('cf-b', b);
+    const rows = (list: Array<[string, string]>): string[] => ['DELETE FROM proxysql_servers',
+      ...list.map(([ip, name]) => `INSERT INTO proxysql_servers (hostname, port, weight, comment) VALUES ('${ip}', ${ADMIN}, 0, '${name}')`)];
+    await a.sql(...rows([['127.0.0.15', 'cf-a']]), 'LOAD PROXYSQL SERVERS TO RUNTIME');
+    const epoch = async (p: ProxySqlPod): Promise<string> =>
+      String((await p.sql("SELECT epoch FROM runtime_checksums_values WHERE name = 'proxysql_servers'"))[0]?.epoch);
+    let attempts = 0;
+    for (;;) {
+      // start early in a second so that both LOADs fall in it; redo when they straddled two
+      while (Date.now() % 1000 > 300) await new Promise((r) => setTimeout(r, 20));
+      await Promise.all([
+        b.sql(...rows([['127.0.0.15', 'cf-a'], ['127.0.0.17', 'cf-gone']]), 'LOAD PROXYSQL SERVERS TO RUNTIME'),
+        a.sql('LOAD PROXYSQL SERVERS TO RUNTIME'),
+      ]);
+      attempts += 1;
+      if (await epoch(a) === await epoch(b)) break;
+      assert.ok(attempts < 10, 'both LOADs in one second');
+    }
+    // the premise, on the real ProxySQL: B checks A every 300 ms and sees its different checksum, yet after
+    // 5 s (sync is after 3 differing checks) B still holds its own table
+    await until('B has checked A past the sync threshold', async () => {
+      const peer = (await b.sql("SELECT epoch, diff_check FROM stats_proxysql_servers_checksums WHERE hostname = '127.0.0.15' AND name = 'proxysql_servers'"))[0];
+      return peer && Number(peer.diff_check) > 3 && String(peer.epoch) === await epoch(b) ? true : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 5000));
+    assert.deepEqual(await b.runtimeServers(), want('127.0.0.15', '127.0.0.17'), 'ProxySQL did not sync (same-second epochs)');
+    t.diagnostic(`same-second LOADs after ${attempts} attempt(s); B unsynced 5 s past the sync threshold`);
+
+    // the agent on B: its table names a serving core (not stranded), that core is fresh (not gone), but it
+    // differs from the serving core pods: after resyncAfterMs it writes them, the rows A holds
+    api.setPod(ns, { name: 'cf-a', ip: '127.0.0.15', ready: true, labels: CORE });
+    api.setPod(ns, { name: 'cf-b', ip: '127.0.0.16', ready: true, labels: SAT });
+    const sb = startAgent('satellite', 'cf-b', '127.0.0.16', 25104, { POD_NAMESPACE: ns, GW_AGENT_CORE_STALE_MS: '30000', GW_AGENT_RESYNC_AFTER_MS: '2000' });
+    await until('the satellite rewrote its table', async () => (await status(sb)).lastReload?.reason === 'diverged');
+    assert.deepEqual(await b.runtimeServers(), want('127.0.0.15'));
+    const checksum = async (p: ProxySqlPod): Promise<string> =>
+      String((await p.sql("SELECT checksum FROM runtime_checksums_values WHERE name = 'proxysql_servers'"))[0]?.checksum);
+    assert.equal(await checksum(b), await checksum(a), 'the same table as the core: nothing left to sync');
+    const { loads } = (await status(sb)).counts;
+    const ticks = (await status(sb)).counts.ticks;
+    await until('10 more ticks', async () => (await status(sb)).counts.ticks >= ticks + 10);
+    assert.equal((await status(sb)).counts.loads, loads, 'rewritten once');
+    sb.child.kill('SIGTERM');
+    assert.equal(await sb.exit, 0);
   });
 });

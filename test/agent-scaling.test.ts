@@ -162,7 +162,12 @@ describe('galera-warden agent: scaling the cores while satellites serve Galera t
       }));
       last = JSON.stringify(seen.filter((s) => !s.ok));
       return seen.every((s) => s.ok) ? true : undefined;
-    }, 500).catch((err: Error) => { throw new Error(`${err.message}; differing: ${last}`); });
+    }, 500).catch((err: Error) => {
+      // what ProxySQL said of its cluster sync on the nodes that differ (a sync conflict, a failed pull)
+      const said = all.filter(({ m }) => last.includes(`"${m.name}"`))
+        .map(({ m }) => `${m.name}: ${m.pod.log.split('\n').filter((l) => /Cluster:/.test(l)).slice(-3).join(' / ')}; agent: ${m.err().slice(-600)}`);
+      throw new Error(`${err.message}; differing: ${last}; ${said.join(' | ')}`);
+    });
   }
 
   /** the step ends once each satellite has answered at least one more round in it */

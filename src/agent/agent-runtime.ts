@@ -4,7 +4,11 @@
 // cores stand by, except when stranded (their table names no other serving core pod: they could never sync
 // again), then they write the serving core pods once. Satellite: points at the core pods (stranded: it
 // writes the serving core pods); when every core it points at is gone and no core pod serves, LOAD PROXYSQL
-// SERVERS FROM CONFIG (the core service of its config), once until things change again.
+// SERVERS FROM CONFIG (the core service of its config), once until things change again. A standby core or a
+// satellite whose table has differed from the serving core pods for resyncAfterMs (the same pods all along)
+// writes them too: ProxySQL never syncs from a peer whose table is as old as its own to the second (its
+// "epoch times are EQUAL" sync conflict), so a node that loaded its table in the second the leader loaded
+// another would otherwise keep it for good.
 import { quote } from '../apply/proxysql/admin-client.js';
 import type { AdminSession } from './admin-session.js';
 import { desiredRows, everyCoreGone, parseRows, podSetKey, rewriteStatements, sameRows, stranded } from './cluster-rows.js';
@@ -36,12 +40,16 @@ export interface AgentRuntimeOptions {
   podName?: string;
   intervalMs: number;
   coreStaleMs: number;
+  /** a standby core or a satellite whose table differs from the serving core pods this long rewrites it (0: never) */
+  resyncAfterMs: number;
   log: AgentLog;
+  /** the clock (tests) */
+  now?: () => number;
 }
 
 export interface Reload {
   at: number;
-  reason: 'cores-changed' | 'satellites-changed' | 'every-core-gone' | 'stranded' | 'forced';
+  reason: 'cores-changed' | 'satellites-changed' | 'every-core-gone' | 'stranded' | 'diverged' | 'forced';
   rows: ServerRow[];
 }
 
@@ -55,6 +63,8 @@ export class AgentRuntime {
   /** satellite: the rows LOAD ... FROM CONFIG gave, not to be reloaded while they stand */
   #configRows: ServerRow[] | undefined;
   #force = false;
+  /** since when the table has differed from the serving core pods (`want`: the rows it should hold) */
+  #diverged: { want: string; since: number } | undefined;
   lastReload: Reload | undefined;
   lastError: string | undefined;
   readonly counts = { ticks: 0, loads: 0, failedTicks: 0 };
@@ -126,9 +136,11 @@ export class AgentRuntime {
     // never empty the table: no serving core (this one starting, the API lagging) means wait
     if (want.length === 0) return;
     if (!this.acting) {
-      await this.#unstrand(serving, want);
+      const have = parseRows(await admin.query('SELECT hostname, port, weight, comment FROM runtime_proxysql_servers'));
+      if (!await this.#unstrand(serving, want, have)) await this.#resyncIfDiverged(have, want);
       return;
     }
+    this.#diverged = undefined;
     const satKey = satellites?.synced ? podSetKey(servingPods(satellites.pods.values())) : undefined;
     const have = parseRows(await admin.query('SELECT hostname, port, weight, comment FROM runtime_proxysql_servers'));
     const force = this.#force;
@@ -149,11 +161,37 @@ export class AgentRuntime {
   async #unstrand(serving: PodInfo[], want: ServerRow[], known?: ServerRow[]): Promise<boolean> {
     const have = known ?? parseRows(await this.#o.admin.query('SELECT hostname, port, weight, comment FROM runtime_proxysql_servers'));
     if (!stranded(have, serving, this.#o.podName)) return false;
+    await this.#rewrite('stranded', have, want, 'proxysql_servers names no serving core pod: rewritten to the serving core pods, LOAD PROXYSQL SERVERS TO RUNTIME');
+    return true;
+  }
+
+  /**
+   * A standby core or a satellite whose table has differed from the serving core pods (the same `want`
+   * throughout) for resyncAfterMs: ProxySQL's own sync had its chance and did not take it (its table is as
+   * new as its peers', to the second), so it writes the rows the leader writes. Returns whether it did.
+   */
+  async #resyncIfDiverged(have: ServerRow[], want: ServerRow[]): Promise<boolean> {
+    if (sameRows(have, want) || this.#o.resyncAfterMs <= 0) {
+      this.#diverged = undefined;
+      return false;
+    }
+    const now = (this.#o.now ?? Date.now)();
+    const key = want.map((r) => `${addr(r)}/${r.weight}/${r.comment}`).join(',');
+    if (this.#diverged?.want !== key) {
+      this.#diverged = { want: key, since: now };
+      return false;
+    }
+    if (now - this.#diverged.since < this.#o.resyncAfterMs) return false;
+    await this.#rewrite('diverged', have, want, `proxysql_servers has differed from the serving core pods for ${now - this.#diverged.since} ms without ProxySQL syncing it: rewritten to the serving core pods, LOAD PROXYSQL SERVERS TO RUNTIME`);
+    return true;
+  }
+
+  async #rewrite(reason: 'stranded' | 'diverged', have: ServerRow[], want: ServerRow[], msg: string): Promise<void> {
     await this.#o.admin.queries(rewriteStatements(want, quote));
     this.#configRows = undefined;
-    this.#loaded('stranded', want);
-    this.#o.log.info({ from: have.map(addr), to: want.map(addr) }, 'proxysql_servers names no serving core pod: rewritten to the serving core pods, LOAD PROXYSQL SERVERS TO RUNTIME');
-    return true;
+    this.#diverged = undefined;
+    this.#loaded(reason, want);
+    this.#o.log.info({ from: have.map(addr), to: want.map(addr) }, msg);
   }
 
   async #satellite(): Promise<void> {
@@ -162,7 +200,12 @@ export class AgentRuntime {
     // core pods serve: point at them if the table names none (every listed core replaced before this node
     // synced, or the core Service of the config while the cores were away)
     const serving = cores.synced ? servingPods(cores.pods.values()) : [];
-    if (!this.#force && serving.length > 0 && await this.#unstrand(serving, desiredRows(serving, this.#o.adminPort), have)) return;
+    if (!this.#force && serving.length > 0) {
+      const want = desiredRows(serving, this.#o.adminPort);
+      if (await this.#unstrand(serving, want, have) || await this.#resyncIfDiverged(have, want)) return;
+    } else {
+      this.#diverged = undefined;
+    }
     const metrics = (await admin.query('SELECT hostname, port, last_check_ms, Uptime_s FROM stats_proxysql_servers_metrics'))
       .map((r) => ({ hostname: r.hostname ?? '', port: Number(r.port), lastCheckMs: Number(r.last_check_ms), uptimeS: Number(r.Uptime_s) }));
     const ips = new Set(cores.synced ? servingPods(cores.pods.values()).map((p) => p.ip!) : []);

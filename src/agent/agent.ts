@@ -52,7 +52,7 @@ export async function startAgent(s: AgentSettings, log: Logger, o: StartOptions 
       onError: onKubeError,
     })
     : undefined;
-  const rt = new AgentRuntime({ mode: s.mode, admin, cores, ...(satellites && { satellites }), ...(elector && { elector }), adminPort: s.adminPort, podName: s.podName, intervalMs: s.intervalMs, coreStaleMs: s.coreStaleMs, log });
+  const rt = new AgentRuntime({ mode: s.mode, admin, cores, ...(satellites && { satellites }), ...(elector && { elector }), adminPort: s.adminPort, podName: s.podName, intervalMs: s.intervalMs, coreStaleMs: s.coreStaleMs, resyncAfterMs: s.resyncAfterMs, log });
   // ref.rt is set once start-up is over: pod changes before that do not run the work loop
 
   let draining: Promise<ProbeAnswer> | undefined;

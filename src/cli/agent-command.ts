@@ -33,10 +33,11 @@ const FLAGS: Array<[string, string, string, string]> = [
   ['--http-port <port>', 'httpPort', 'GW_AGENT_HTTP_PORT', 'its port (8080)'],
   ['--shutdown-delay-seconds <s>', 'shutdownDelaySeconds', 'GW_AGENT_SHUTDOWN_DELAY_SECONDS', 'preStop: longest wait for clients to leave (120)'],
   ['--core-stale-ms <ms>', 'coreStaleMs', 'GW_AGENT_CORE_STALE_MS', 'satellite: a core whose last_check_ms reaches this is gone (30000)'],
+  ['--resync-after-ms <ms>', 'resyncAfterMs', 'GW_AGENT_RESYNC_AFTER_MS', 'standby core / satellite: a table that differs from the serving core pods this long is rewritten; 0 never (15000)'],
   ['--ready-needs-online-server <bool>', 'readyNeedsOnlineServer', 'GW_AGENT_READY_NEEDS_ONLINE_SERVER', 'readiness needs an ONLINE row in runtime_mysql_servers (true)'],
 ];
 
-const NUMERIC = new Set(['adminPort', 'leaseDurationSeconds', 'renewDeadlineMs', 'retryPeriodMs', 'intervalMs', 'callTimeoutMs', 'kubeRequestTimeoutMs', 'watchTimeoutSeconds', 'httpPort', 'shutdownDelaySeconds', 'coreStaleMs']);
+const NUMERIC = new Set(['adminPort', 'leaseDurationSeconds', 'renewDeadlineMs', 'retryPeriodMs', 'intervalMs', 'callTimeoutMs', 'kubeRequestTimeoutMs', 'watchTimeoutSeconds', 'httpPort', 'shutdownDelaySeconds', 'coreStaleMs', 'resyncAfterMs']);
 
 /** Flag / env strings to typed values for the schema (which reports what is wrong, by flag). */
 export function agentInput(raw: Record<string, string | undefined>): Record<string, unknown> {

@@ -74,6 +74,11 @@ export class ProxySqlPod {
     }
   }
 
+  /** the tail of ProxySQL's own log (stderr) */
+  get log(): string {
+    return this.#log;
+  }
+
   get pid(): number {
     return this.child.pid ?? -1;
   }

@@ -23,6 +23,7 @@ export const AGENT_DEFAULTS = {
   httpPort: 8080,
   shutdownDelaySeconds: 120,
   coreStaleMs: 30_000,
+  resyncAfterMs: 15_000,
   readyNeedsOnlineServer: true,
 } as const;
 
@@ -50,6 +51,8 @@ export const agentSection = z.strictObject({
   httpPort: port().default(AGENT_DEFAULTS.httpPort),
   shutdownDelaySeconds: intIn(0, 3600, 'seconds').default(AGENT_DEFAULTS.shutdownDelaySeconds),
   coreStaleMs: millis(1000, 3_600_000).default(AGENT_DEFAULTS.coreStaleMs),
+  /** 0: never; otherwise at least 1 s, to leave ProxySQL's own sync its chance */
+  resyncAfterMs: millis(0, 3_600_000).refine((v) => v === 0 || v >= 1000, 'expected 0 (never) or at least 1000 ms').default(AGENT_DEFAULTS.resyncAfterMs),
   readyNeedsOnlineServer: flag().default(AGENT_DEFAULTS.readyNeedsOnlineServer),
 }).superRefine((a, ctx) => {
   if (a.renewDeadlineMs >= a.leaseDurationSeconds * 1000) ctx.addIssue({ code: 'custom', path: ['renewDeadlineMs'], message: `must be below leaseDurationSeconds (${a.leaseDurationSeconds} s)` });
