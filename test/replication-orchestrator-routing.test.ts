@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import mysql from 'mysql2/promise';
-import { FakeOrchestrator } from '../src/observe/orchestrator/testing/fake-orchestrator.js';
+import type { FakeOrchestrator } from '../src/observe/orchestrator/testing/fake-orchestrator.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
+import { instanceKey, startOrchestratorFor, writeAndReadPort } from './support/replication-fixture.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 import type { WardenProcess } from './support/warden-process.js';
 import { startWarden, writeConfig } from './support/warden-process.js';
@@ -29,7 +29,7 @@ describe('replication topology with Orchestrator through the built-in proxy (rea
   let sb: Sandbox | undefined;
   let fake: FakeOrchestrator | undefined;
   let warden: WardenProcess | undefined;
-  const key = (i: number): string => `${sb!.node(i).host}:${sb!.node(i).sqlPort}`;
+  const key = (i: number): string => instanceKey(sb!, i);
   const cluster = async (): Promise<Cluster> => (await (await fetch(`http://127.0.0.1:${API_PORT}/api/cluster`)).json()) as Cluster;
   const waitCluster = (what: string, ok: (c: Cluster) => boolean, timeoutMs = 60_000): Promise<Cluster> => {
     let last: Cluster | undefined;
@@ -41,24 +41,12 @@ describe('replication topology with Orchestrator through the built-in proxy (rea
     });
   };
   /** the port of the server a fresh connection through the writer port reaches, after a write there */
-  const writePort = async (seq: number): Promise<number> => {
-    const c = await mysql.createConnection({ host: '127.0.0.1', port: WRITER_PORT, user: 'app', password: sb!.password('app'), database: 'app', connectTimeout: 3000 });
-    try {
-      await c.query('INSERT INTO t (seq) VALUES (?)', [seq]);
-      const [rows] = await c.query('SELECT @@port AS port');
-      return Number((rows as { port: number }[])[0]!.port);
-    } finally {
-      c.destroy();
-    }
-  };
+  const writePort = (seq: number): Promise<number> => writeAndReadPort(sb!, WRITER_PORT, seq);
 
   before(async () => {
     sb = await startSandbox(SLOT, { basePort: BASE_PORT, topology: 'replication', nodes: 3 });
     await sb.sql(1, 'CREATE TABLE app.t (seq INT PRIMARY KEY)');
-    fake = await FakeOrchestrator.start({ members: 3, forwardTimeoutMs: 100, basePort: ORCH_PORT });
-    fake.topology.add({ host: sb.node(1).host, port: sb.node(1).sqlPort, master: null, readOnly: false, lagSeconds: null });
-    for (const i of [2, 3]) fake.topology.add({ host: sb.node(i).host, port: sb.node(i).sqlPort, master: key(1), readOnly: true, lagSeconds: 0 });
-    fake.topology.setAlias('sandbox', key(1));
+    fake = await startOrchestratorFor(sb, ORCH_PORT);
     const config = writeConfig(sb.configPath, `
 [routing]
 retryUp = 1

@@ -16,13 +16,14 @@ import mysql from 'mysql2/promise';
 import { checkHistory, describeVerdict } from '../src/check/history-checker.js';
 import type { ReadBack } from '../src/check/history.js';
 import { WriteClient, createHistoryTable } from '../src/check/write-client.js';
-import { FakeOrchestrator } from '../src/observe/orchestrator/testing/fake-orchestrator.js';
+import type { FakeOrchestrator } from '../src/observe/orchestrator/testing/fake-orchestrator.js';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import type { RunResult } from './support/proxysql-scheduler-process.js';
 import { MAIN, runSchedulerProcess, runScript, statusOf } from './support/proxysql-scheduler-process.js';
 import type { ProxySqlTarget } from './support/proxysql-targets.js';
 import { seed, startTarget } from './support/proxysql-targets.js';
 import { skipRealProxySql } from './support/proxysql-real.js';
+import { instanceKey, startOrchestratorFor, writeAndReadPort } from './support/replication-fixture.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 import type { WardenProcess } from './support/warden-process.js';
 import { startWarden, writeConfig } from './support/warden-process.js';
@@ -54,7 +55,7 @@ describe('replication topology with Orchestrator through ProxySQL (scheduler run
   /** when every router had fenced every node, and when the leader came back */
   const fence = { from: 0, to: 0 };
   const routers: Router[] = [];
-  const key = (i: number): string => `${sb!.node(i).host}:${sb!.node(i).sqlPort}`;
+  const key = (i: number): string => instanceKey(sb!, i);
   const schedulers = () => routers.filter((r) => r.config !== undefined);
   const real = () => routers.find((r) => r.target.real)?.target;
   /** every router once: a scheduler run each (the daemon goes on by itself) */
@@ -79,24 +80,12 @@ describe('replication topology with Orchestrator through ProxySQL (scheduler run
       throw new Error(`${String(err)}; last: ${last}`);
     });
   };
-  const writeThroughProxySql = async (seq: number): Promise<number> => {
-    const c = await mysql.createConnection({ host: '127.0.0.1', port: real()!.mysqlPort!, user: 'app', password: sb!.password('app'), database: 'app', connectTimeout: 3000 });
-    try {
-      await c.query('INSERT INTO t (seq) VALUES (?)', [seq]);
-      const [rows] = await c.query('SELECT @@port AS port');
-      return Number((rows as { port: number }[])[0]!.port);
-    } finally {
-      c.destroy();
-    }
-  };
+  const writeThroughProxySql = (seq: number): Promise<number> => writeAndReadPort(sb!, real()!.mysqlPort!, seq);
 
   before(async () => {
     sb = await startSandbox(SLOT, { basePort: BASE_PORT, topology: 'replication', nodes: 3 });
     await sb.sql(1, 'CREATE TABLE app.t (seq INT PRIMARY KEY)');
-    fake = await FakeOrchestrator.start({ members: 3, forwardTimeoutMs: 100, basePort: ORCH_PORT });
-    fake.topology.add({ host: sb.node(1).host, port: sb.node(1).sqlPort, master: null, readOnly: false, lagSeconds: null });
-    for (const i of [2, 3]) fake.topology.add({ host: sb.node(i).host, port: sb.node(i).sqlPort, master: key(1), readOnly: true, lagSeconds: 0 });
-    fake.topology.setAlias('sandbox', key(1));
+    fake = await startOrchestratorFor(sb, ORCH_PORT);
     const hosts = [1, 2, 3].map((i) => ({ host: sb!.node(i).host, port: sb!.node(i).sqlPort }));
     const orchestratorToml = `[orchestrator]\nurls = [${fake.urls.map((u) => `"${u}"`).join(', ')}]\nclusterHint = "sandbox"\ntimeoutMs = 1000\ngraceMs = ${GRACE_MS}\n`;
     const kinds: { kind: 'double' | 'real'; port: number }[] = [{ kind: 'double', port: 27670 }, ...(skipRealProxySql ? [] : [{ kind: 'real' as const, port: 27672 }])];

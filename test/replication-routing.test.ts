@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
+import { writeAndReadPort } from './support/replication-fixture.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 import type { WardenProcess } from './support/warden-process.js';
 import { startWarden, writeConfig } from './support/warden-process.js';
@@ -34,14 +35,7 @@ describe('replication topology through the built-in proxy (real MariaDB replicat
 
   /** One write on a fresh connection through the writer port: the row, then the server's port; acknowledged when both answer. */
   const writeOnce = async (seq: number): Promise<void> => {
-    const c = await app(WRITER_PORT);
-    try {
-      await c.query('INSERT INTO t (seq) VALUES (?)', [seq]);
-      const [rows] = await c.query('SELECT @@port AS port');
-      acked.push({ seq, port: Number((rows as { port: number }[])[0]!.port) });
-    } finally {
-      c.destroy();
-    }
+    acked.push({ seq, port: await writeAndReadPort(sb!, WRITER_PORT, seq) });
   };
 
   before(async () => {

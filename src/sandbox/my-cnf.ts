@@ -6,16 +6,10 @@ import { nodePaths } from './layout.js';
 /** SST method whose script the sandbox writes: stock rsync SST with the rsync daemon kept as root. */
 export const SST_METHOD = 'rsync_root';
 
-export function renderMyCnf(layout: SandboxLayout, node: SandboxNode): string {
+/** The [mysqld] lines every sandbox node has, Galera or replication: its own files, address, small memory. */
+export function serverLines(node: SandboxNode): string[] {
   const p = nodePaths(node);
-  const peers = layout.nodes.map((n) => `${n.host}:${n.gcommPort}`).join(',');
-  const provider = [
-    `gmcast.listen_addr=tcp://${node.host}:${node.gcommPort}`,
-    `ist.recv_addr=${node.host}:${node.istPort}`,
-    'gcache.size=64M',
-  ].join(';');
-  const lines = [
-    '# written by galera-warden sandbox: do not edit, `sandbox up` rewrites it',
+  return [
     '[mysqld]',
     'user=root',
     `datadir=${p.data}`,
@@ -29,11 +23,24 @@ export function renderMyCnf(layout: SandboxLayout, node: SandboxNode): string {
     'performance_schema=OFF',
     'innodb_buffer_pool_size=32M',
     'innodb_log_file_size=16M',
-    'innodb_autoinc_lock_mode=2',
     'innodb_flush_log_at_trx_commit=2',
+    'max_connections=300',
+  ];
+}
+
+export function renderMyCnf(layout: SandboxLayout, node: SandboxNode): string {
+  const peers = layout.nodes.map((n) => `${n.host}:${n.gcommPort}`).join(',');
+  const provider = [
+    `gmcast.listen_addr=tcp://${node.host}:${node.gcommPort}`,
+    `ist.recv_addr=${node.host}:${node.istPort}`,
+    'gcache.size=64M',
+  ].join(';');
+  const lines = [
+    '# written by galera-warden sandbox: do not edit, `sandbox up` rewrites it',
+    ...serverLines(node),
+    'innodb_autoinc_lock_mode=2',
     'binlog_format=ROW',
     'default_storage_engine=InnoDB',
-    'max_connections=300',
     'wsrep_on=ON',
     'wsrep_provider=/usr/lib/galera/libgalera_smm.so',
     `wsrep_cluster_name=${layout.clusterName}`,

@@ -5,30 +5,16 @@ import fs from 'node:fs';
 import { SandboxError } from '../model/errors.js';
 import type { SandboxLayout, SandboxNode } from './layout.js';
 import { nodePaths } from './layout.js';
+import { serverLines } from './my-cnf.js';
 import { livePid } from './node-process.js';
 import { run, sleep, sqlOverSocket } from './shell.js';
 
 export const REPLICATION_USER = 'repl';
 
 export function renderReplicationCnf(node: SandboxNode): string {
-  const p = nodePaths(node);
   return [
     '# written by galera-warden sandbox (replication topology): do not edit, `sandbox up` rewrites it',
-    '[mysqld]',
-    'user=root',
-    `datadir=${p.data}`,
-    `tmpdir=${p.tmp}`,
-    `socket=${p.socket}`,
-    `pid-file=${p.pid}`,
-    `log-error=${p.errorLog}`,
-    `port=${node.sqlPort}`,
-    `bind-address=${node.host}`,
-    'skip-name-resolve',
-    'performance_schema=OFF',
-    'innodb_buffer_pool_size=32M',
-    'innodb_log_file_size=16M',
-    'innodb_flush_log_at_trx_commit=2',
-    'max_connections=300',
+    ...serverLines(node),
     `server_id=${node.index}`,
     'log_bin=binlog',
     'log_slave_updates=ON',
