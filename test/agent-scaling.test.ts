@@ -47,6 +47,8 @@ describe('galera-warden agent: scaling the cores while satellites serve Galera t
   let step = 'start';
   let clientsOn = false;
   let clients: Promise<void>[] = [];
+  /** how often agents rewrote their table themselves, by log message */
+  const repairs = new Map<string, number>();
 
   async function configure(pod: ProxySqlPod): Promise<void> {
     const s = sb!;
@@ -63,7 +65,7 @@ describe('galera-warden agent: scaling the cores while satellites serve Galera t
     const pod = await ProxySqlPod.start({ ip, adminPort: ADMIN, mysqlPort: MYSQL, configServers: [`${SERVICE_IP}:${ADMIN}:core-service`] });
     await configure(pod);
     const child = spawn(process.execPath, [path.join(REPO_ROOT, 'dist/src/cli/main.js'), 'agent', '--mode', kind], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env, KUBERNETES_SERVICE_HOST: '', KUBECONFIG: path.join(dir, 'kubeconfig'),
         POD_NAME: name, POD_NAMESPACE: NS, GW_AGENT_ADMIN_HOST: ip, GW_AGENT_ADMIN_PORT: String(ADMIN), GW_AGENT_ADMIN_PASSWORD: 'admin',
@@ -74,6 +76,12 @@ describe('galera-warden agent: scaling the cores while satellites serve Galera t
     });
     let err = '';
     child.stderr?.on('data', (d: Buffer) => { err = (err + String(d)).slice(-5000); });
+    // the agent's own repairs of proxysql_servers (its info log lines), counted for the report
+    child.stdout?.on('data', (d: Buffer) => {
+      for (const reason of ['names no serving core pod', 'without ProxySQL syncing it']) {
+        repairs.set(reason, (repairs.get(reason) ?? 0) + String(d).split(reason).length - 1);
+      }
+    });
     const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const m = { name, ip, pod, agent: child, exit, err: () => err };
     // the pod turns Ready once its readiness probe passes (the agent up, a backend ONLINE)
@@ -255,6 +263,7 @@ describe('galera-warden agent: scaling the cores while satellites serve Galera t
 
     const report = [...tally.entries()].map(([s, per]) => `${s}: ${[...per.entries()].map(([n, x]) => `${n} ok=${x.ok} failed=${x.failed}${x.errors.length ? ` (${x.errors.join('; ')})` : ''}`).join(', ')}`);
     t.diagnostic(`satellite rounds per step: ${report.join(' | ')}`);
+    t.diagnostic(`agents' own rewrites: stranded ${repairs.get('names no serving core pod') ?? 0}, diverged ${repairs.get('without ProxySQL syncing it') ?? 0}`);
     for (const s of ['scale to 5', 'scale to 2', 'recycle', 'replace at once', 'no cores', 'cores back']) {
       for (const n of sats.keys()) assert.ok((tally.get(s)?.get(n)?.ok ?? 0) > 0, `${n} answered in step ${s}`);
     }
