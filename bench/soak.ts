@@ -179,11 +179,38 @@ async function allSynced(ctx: BenchContext): Promise<boolean> {
   return st.length === 3 && st.every((s) => s.process === 'running' && s.state === 'Synced' && s.clusterSize === 3 && s.clusterStatus === 'Primary');
 }
 
+/** Thaws a frozen node and starts a stopped one; true once every node is Synced in one Primary view (within `ms`). */
+async function healed(ctx: BenchContext, ms: number): Promise<boolean> {
+  const sb = ctx.env.sandbox;
+  if (await allSynced(ctx).catch(() => false)) return true;
+  for (const r of await sb.status()) {
+    if (r.process === 'frozen') sb.thaw(r.index);
+    if (r.process === 'stopped') await sb.start(r.index, { wait: false });
+  }
+  const t = clock();
+  while (clock() - t < ms) {
+    if (await allSynced(ctx).catch(() => false)) return true;
+    await sleep(500, ctx.signal);
+  }
+  return false;
+}
+
 /** One fault on node `index`, healed, then waits (up to `budgetMs`) for every node to be Synced in one Primary view. */
 async function fault(ctx: BenchContext, kind: SoakFault, index: number, minute: number, budgetMs: number): Promise<SoakFaultRecord> {
   const sb = ctx.env.sandbox;
   const node = sb.node(index).name;
   const rec: SoakFaultRecord = { minute, kind, node, backMs: null };
+  try {
+    // never a second fault on top of one not yet healed (two nodes down would end the Primary component)
+    if (!(await healed(ctx, 30_000))) {
+      rec.error = 'skipped: the cluster was not back from the last fault';
+      ctx.log(`  soak: minute ${minute + 1}: ${kind} ${node} ${rec.error}`);
+      return rec;
+    }
+  } catch (err) {
+    rec.error = `skipped: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+    return rec;
+  }
   const t = clock();
   try {
     if (kind === 'kill') {
@@ -266,7 +293,7 @@ export async function runSoak(ctx: BenchContext, minutes: number): Promise<SoakR
     await faulting;
   }
   // every node back, every client gone, a few probe intervals: then the counts at rest again
-  for (let i = 0; i < 120 && !(await allSynced(ctx).catch(() => false)); i++) await sleep(1000, ctx.signal);
+  if (!(await healed(ctx, 120_000))) ctx.log('  soak: the cluster is not all Synced at the end; the counts at rest are taken anyway');
   await sleep(SCRAPE_EVERY_MS, ctx.signal);
   const quietEnd = await quiet(ctx, Math.round(clock() - t0));
 
