@@ -274,7 +274,8 @@ export async function runSoak(ctx: BenchContext, minutes: number): Promise<SoakR
       const minute = Math.floor((now - t0) / 60_000);
       if (faulting === undefined && minute >= nextFault && now - t0 - minute * 60_000 >= FAULT_AT_S * 1000) {
         const kind = FAULTS[minute % FAULTS.length]!;
-        const index = (minute % 3) + 1;
+        // kind and node rotate apart: over 9 minutes each kind hits each node once
+        const index = ((minute + Math.floor(minute / 3)) % 3) + 1;
         nextFault = minute + 1;
         const budget = Math.max(5000, t0 + (minute + 1) * 60_000 + FAULT_AT_S * 1000 - 5000 - now);
         faulting = fault(ctx, kind, index, minute, budget).then((r) => void faults.push(r)).finally(() => {
