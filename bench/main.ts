@@ -13,9 +13,10 @@ import { peersFailover } from './peers-failover.js';
 import { datapathFailover } from './datapath-failover.js';
 import { chaosCampaign } from './chaos-campaign.js';
 import { nodesLoop } from './nodes-loop.js';
+import { soak } from './soak.js';
 
 /** In run order. A new scenario: add bench/<name>.ts exporting a Scenario and list it here. */
-const SCENARIOS: AnyScenario[] = [throughput, failover, fencingFailover, datapathFailover, schedulerRun, proxysqlFailover, peersFailover, chaosCampaign, nodesLoop];
+const SCENARIOS: AnyScenario[] = [throughput, failover, fencingFailover, datapathFailover, schedulerRun, proxysqlFailover, peersFailover, chaosCampaign, nodesLoop, soak];
 
 const USAGE = `usage: npm run bench -- [options]
   --rounds N          fail-over rounds per fault (default 5)
@@ -26,7 +27,8 @@ const USAGE = `usage: npm run bench -- [options]
   --base-port P       ports P..P+999 (default 26000)
   --out DIR           where the JSON goes (default bench-results)
   --keep              keep the work folder (logs, configs) after a successful run
-  --timeout-min M     abort the whole bench after M minutes (default 60)`;
+  --timeout-min M     abort the whole bench after M minutes (default 60)
+  --minutes N         soak: minutes of traffic with one fault a minute (default 3)`;
 
 function positiveInt(value: string | undefined, flag: string, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
@@ -48,6 +50,7 @@ function parse(argv: string[]): BenchOptions | undefined {
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'timeout-min': { type: 'string' },
+      minutes: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -69,6 +72,7 @@ function parse(argv: string[]): BenchOptions | undefined {
     basePort,
     keep: values.keep,
     timeoutMin: positiveInt(values['timeout-min'], '--timeout-min', 60),
+    minutes: positiveInt(values.minutes, '--minutes', 3),
   };
 }
 

@@ -23,6 +23,8 @@ export interface NodesLoopChildInput {
   writerPort: number;
   readerPort: number;
   healthPort: number;
+  /** [probe] reuseConnection: one kept connection per node instead of a new one per probe (the default) */
+  reuseConnection?: boolean;
 }
 
 export interface NodesLoopFigures {
@@ -53,7 +55,7 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 function toml(i: NodesLoopChildInput, stateFile: string): string {
   const nodes = i.nodes.map((n, k) => `[[nodes]]\nname = "${n.name}"\nhost = "${n.host}"\nport = ${n.port}\nweight = ${1000 - k}\n`).join('');
   return `[cluster]\nname = "bench-nodes"\n[credentials]\nuser = "warden"\npassword = "bench"\n` +
-    `[probe]\nconnectTimeoutMs = ${i.connectTimeoutMs}\ntimeoutMs = ${i.probeTimeoutMs}\n` +
+    `[probe]\nconnectTimeoutMs = ${i.connectTimeoutMs}\ntimeoutMs = ${i.probeTimeoutMs}\nreuseConnection = ${i.reuseConnection === true}\n` +
     `[run]\nintervalMs = ${i.intervalMs}\nstateFile = "${stateFile}"\nlogLevel = "warn"\n` +
     `[proxy]\nenabled = true\nhost = "127.0.0.1"\nwriterPort = ${i.writerPort}\nreaderPort = ${i.readerPort}\nhealthPort = ${i.healthPort}\n` +
     `[api]\nenabled = false\n${nodes}`;

@@ -24,6 +24,8 @@ type Variant = (typeof VARIANTS)[number];
 export interface NodesLoopCell extends NodesLoopFigures {
   nodes: number;
   variant: Variant;
+  /** [probe] reuseConnection (false: a new connection per probe, the default) */
+  reuse: boolean;
   intervalMs: number;
   probeTimeoutMs: number;
   slow: number;
@@ -66,7 +68,7 @@ async function runChild(input: NodesLoopChildInput, signal: AbortSignal): Promis
   });
 }
 
-async function cell(n: number, variant: Variant, seconds: number, basePort: number, signal: AbortSignal): Promise<NodesLoopCell> {
+async function cell(n: number, variant: Variant, reuse: boolean, seconds: number, basePort: number, signal: AbortSignal): Promise<NodesLoopCell> {
   const fakes: FakeGaleraServer[] = [];
   const nodes: NodesLoopChildInput['nodes'] = [];
   const counts = { slow: 0, refusing: 0, silent: 0 };
@@ -94,10 +96,10 @@ async function cell(n: number, variant: Variant, seconds: number, basePort: numb
       for (const f of fakes) open += f.openConnections;
       if (open > fakeConnectionsMax) fakeConnectionsMax = open;
     }, 10);
-    const input: NodesLoopChildInput = { nodes, intervalMs: 1000, probeTimeoutMs: 800, connectTimeoutMs: 800, seconds, warmupSeconds: 3, writerPort: basePort + 50, readerPort: basePort + 51, healthPort: basePort + 52 };
+    const input: NodesLoopChildInput = { nodes, intervalMs: 1000, probeTimeoutMs: 800, connectTimeoutMs: 800, seconds, warmupSeconds: 3, writerPort: basePort + 50, readerPort: basePort + 51, healthPort: basePort + 52, reuseConnection: reuse };
     try {
       const figures = await runChild(input, signal);
-      return { nodes: n, variant, intervalMs: input.intervalMs, probeTimeoutMs: input.probeTimeoutMs, ...counts, ...figures, fakeConnectionsMax };
+      return { nodes: n, variant, reuse, intervalMs: input.intervalMs, probeTimeoutMs: input.probeTimeoutMs, ...counts, ...figures, fakeConnectionsMax };
     } finally {
       clearInterval(sampler);
     }
@@ -116,19 +118,25 @@ export const nodesLoop: Scenario<NodesLoopResult> = {
     for (const variant of VARIANTS) {
       for (const n of SIZES) {
         ctx.log(`nodes: ${n} nodes, ${variant}, ${seconds} s`);
-        cells.push(await cell(n, variant, seconds, ctx.options.basePort, ctx.signal));
+        cells.push(await cell(n, variant, false, seconds, ctx.options.basePort, ctx.signal));
       }
+    }
+    // beside the default: the largest fleet with one kept connection per node (no connection set-up per probe)
+    for (const variant of VARIANTS) {
+      ctx.log(`nodes: 300 nodes, ${variant}, reuseConnection, ${seconds} s`);
+      cells.push(await cell(300, variant, true, seconds, ctx.options.basePort, ctx.signal));
     }
     return { cells, seconds };
   },
   report: (r) => {
     const rows = r.cells.map((c) => [
-      `${c.nodes}`, c.variant, `${c.slow}/${c.refusing}/${c.silent}`, c.cpuCores.toFixed(3), `${c.rssStartMb} -> ${c.rssEndMb} (max ${c.rssMaxMb})`, `${c.heapUsedEndMb} / ${c.heapTotalEndMb}`,
+      `${c.nodes}`, `${c.variant}${c.reuse ? ', reuse' : ''}`, `${c.slow}/${c.refusing}/${c.silent}`, c.cpuCores.toFixed(3), `${c.rssStartMb} -> ${c.rssEndMb} (peak ${c.rssMaxMb})`, `${c.heapUsedEndMb} / ${c.heapTotalEndMb}`,
       `${c.tickP50} / ${c.tickP99} / ${c.tickMax}`, `${c.overruns} of ${c.ticks}`, `${c.socketsMax} / ${c.fakeConnectionsMax}`, `${c.eventLoopDelayP99Ms}`,
     ]);
     return [
       `${r.seconds} s per cell after a 3 s warm-up; intervalMs 1000, probe.timeoutMs 800; slow = each answer ${SLOW_MS} ms late, refusing = nothing listens, silent = never answers`,
-      table(['nodes', 'variant', 'slow/refusing/silent', 'CPU (cores)', 'RSS MB start -> end', 'heap MB used / total', 'tick ms p50 / p99 / max', 'ticks over interval', 'sockets max (warden / fakes)', 'loop delay p99 ms'], rows),
+      table(['nodes', 'variant', 'slow/refusing/silent', 'CPU (cores)', 'RSS MB start -> end (peak)', 'heap MB used / total', 'tick ms p50 / p99 / max', 'ticks over interval', 'sockets max (warden / fakes)', 'loop delay p99 ms'], rows),
+      'reuse: [probe] reuseConnection = true (one kept connection per node); the other rows use the default, a new connection per probe',
       'targets at 300 nodes: CPU < 0.5 core, RSS < 150 MB, no tick over its interval, sockets <= nodes (no pile-up)',
     ].join('\n');
   },

@@ -22,6 +22,8 @@ export interface BenchOptions {
   keep: boolean;
   /** abort the whole bench after this many minutes */
   timeoutMin: number;
+  /** soak: how long the traffic runs */
+  minutes: number;
 }
 
 export interface BenchContext {

@@ -85,6 +85,13 @@ export class WardenApi {
     return (await r.json()) as ClusterState;
   }
 
+  /** GET /metrics: the Prometheus text (the daemon's own process figures included: prom-client's default metrics) */
+  async metrics(): Promise<string> {
+    const r = await this.request('/metrics');
+    if (!r.ok) throw new Error(`GET /metrics: HTTP ${r.status}`);
+    return r.text();
+  }
+
   async switchover(node: string): Promise<{ ok: boolean; message: string }> {
     const r = await this.request('/api/switchover', { method: 'POST', body: JSON.stringify({ node }) });
     const body = (await r.json()) as { message?: string; error?: { message?: string } };

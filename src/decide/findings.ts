@@ -138,9 +138,16 @@ function conditionProblem(code: keyof typeof CONDITIONS, info: ConditionInfo): P
     scope: 'node',
     severity: info.severity,
     priority: info.priority,
-    match: (a) => a.nodes.flatMap((n) => n.node.conditions
-      .filter((c) => c.code === code && (c.blocks === 'node' || (c.blocks === 'writer' && n.node.writerCandidate)))
-      .map((c) => ({ node: n.node.name, message: c.message }))),
+    // one pass, no arrays per node: this runs for every condition code over every node, every tick (300 nodes: issue 16)
+    match: (a) => {
+      const out: Match[] = [];
+      for (const n of a.nodes) {
+        for (const c of n.node.conditions) {
+          if (c.code === code && (c.blocks === 'node' || (c.blocks === 'writer' && n.node.writerCandidate))) out.push({ node: n.node.name, message: c.message });
+        }
+      }
+      return out;
+    },
   };
 }
 
