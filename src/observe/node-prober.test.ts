@@ -253,3 +253,45 @@ describe('probeNode with replication: true ([cluster] topology = "replication")'
     assert.match(obs.error?.message ?? '', /replication query/);
   });
 });
+
+describe('ClusterProber.watchSessions (a kept session the server ends is a data-path signal)', () => {
+  it('tells the sink at once when the node ends the kept session, and the next probe reads the node as it is', async () => {
+    const f = await fake();
+    const heard: string[] = [];
+    const cp = new ClusterProber([spec(f, 'n1')], { ...options, reuseConnection: true });
+    cp.watchSessions((node, reset) => heard.push(`${node} ${reset ? 'reset' : 'closed'}`));
+    assert.equal((await cp.tick()).nodes[0]!.error, undefined);
+    const signalled = new Promise<void>((resolve) => {
+      const poll = () => (heard.length > 0 ? resolve() : setTimeout(poll, 5));
+      poll();
+    });
+    await f.close(); // the process dies: its sockets close, its port refuses
+    await signalled;
+    assert.deepEqual(heard, ['n1 closed']);
+    assert.equal((await cp.tick()).nodes[0]!.error?.kind, 'refused', 'the probe, not the signal, says what the node is');
+    assert.deepEqual(heard, ['n1 closed'], 'a failed probe is an observation, not another signal');
+    cp.destroy();
+  });
+
+  it('says nothing when the warden itself closes or destroys the session, nor without reuseConnection', async () => {
+    const f = await fake();
+    const heard: string[] = [];
+    const kept = new ClusterProber([spec(f, 'n1')], { ...options, reuseConnection: true });
+    const fresh = new ClusterProber([spec(f, 'n2')], options);
+    const destroyed = new ClusterProber([spec(f, 'n3')], { ...options, reuseConnection: true });
+    for (const cp of [kept, fresh, destroyed]) {
+      cp.watchSessions((node) => heard.push(node));
+      await cp.tick();
+    }
+    kept.close();
+    destroyed.destroy();
+    while (f.openConnections > 0) await new Promise((r) => setTimeout(r, 5));
+    const unwatched = new ClusterProber([spec(f, 'n4')], { ...options, reuseConnection: true });
+    unwatched.watchSessions((node) => heard.push(node))();
+    await unwatched.tick();
+    await f.close();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(heard, []);
+    unwatched.destroy();
+  });
+});

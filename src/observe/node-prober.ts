@@ -1,6 +1,7 @@
 // Probes one node, never throwing: every failure becomes a NodeObservation with an error. Each probe
 // runs under a hard deadline that destroys the socket, so a frozen node costs at most timeoutMs.
-// With reuseConnection, a live session is kept between probes and replaced when it fails.
+// With reuseConnection, a live session is kept between probes and replaced when it fails; the server ending
+// it between probes (its process died) is reported at once to `onSessionLost` (a data-path signal).
 import type { NodeSpec } from '../model/node.js';
 import type { NodeObservation, NodeStatus, ProbeError } from '../model/observation.js';
 import type { ProbePhase, ProbeTarget } from './classify-error.js';
@@ -29,6 +30,8 @@ export class NodeProber {
   /** when the grants were last read, and whether the last probe failed (the next session is a reconnect) */
   #grantsAt: number | undefined;
   #failed = false;
+  /** told when the server ends the kept session between two probes */
+  onSessionLost: ((node: string, reset: boolean) => void) | undefined;
 
   constructor(spec: Readonly<NodeSpec>, options: ProbeOptions) {
     this.spec = spec;
@@ -110,6 +113,7 @@ export class NodeProber {
     try {
       if (this.#closed) throw Object.assign(new Error('the prober is closed'), { code: 'PROBER_CLOSED' });
       const reused = this.#live?.usable === true;
+      this.#live?.onLost(undefined);
       session = reused ? this.#live! : this.#open();
       this.#live = undefined;
       let status: NodeStatus;
@@ -133,8 +137,10 @@ export class NodeProber {
       }
       this.#failed = false;
       const result = observe({ status });
-      if (this.#options.reuseConnection && !this.#closed && session.usable) this.#live = session;
-      else session.close();
+      if (this.#options.reuseConnection && !this.#closed && session.usable) {
+        this.#live = session;
+        session.onLost((reset) => this.onSessionLost?.(name, reset));
+      } else session.close();
       return result;
     } catch (err) {
       this.#failed = true;
