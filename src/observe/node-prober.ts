@@ -15,6 +15,16 @@ import { readReplicationStatus } from './read-replication-status.js';
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
+/**
+ * A new connection the node accepted and then reset or closed before the login completed (a reset that comes
+ * before Node saw the connect complete is reported as `connect ECONNRESET`: a port with no listener gives
+ * ECONNREFUSED instead).
+ */
+function endedBeforeLogin(err: unknown, session: MysqlSession): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return !session.loggedIn && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'PROTOCOL_CONNECTION_LOST');
+}
+
 /** A session-level failure (as opposed to a server error for one statement). */
 function isFatal(err: unknown): boolean {
   return (err as { fatal?: unknown } | undefined)?.fatal === true;
@@ -48,6 +58,31 @@ export class NodeProber {
       this.#inFlight = undefined;
     });
     return this.#inFlight;
+  }
+
+  /**
+   * Lends the kept session (reuseConnection) for a few statements between probes, e.g. the fencer's evict
+   * statement: undefined when there is none usable or a probe is running. While lent, a probe opens its own;
+   * `release(true)` keeps it for the next probe if it is still usable, `release(false)` drops it.
+   */
+  lend(): { session: MysqlSession; release(keep: boolean): void } | undefined {
+    const session = this.#live;
+    if (session === undefined || !session.usable || this.#inFlight !== undefined || this.#closed) return undefined;
+    this.#live = undefined;
+    session.onLost(undefined);
+    let released = false;
+    return {
+      session,
+      release: (keep) => {
+        if (released) return;
+        released = true;
+        if (keep && session.usable && !this.#closed && this.#live === undefined) {
+          this.#live = session;
+          session.onLost((reset) => this.onSessionLost?.(this.spec.name, reset));
+        } else if (keep) session.close();
+        else session.destroy();
+      },
+    };
   }
 
   /** Lets a running probe finish, then drops the kept connection (politely). */
@@ -116,17 +151,23 @@ export class NodeProber {
       this.#live?.onLost(undefined);
       session = reused ? this.#live! : this.#open();
       this.#live = undefined;
-      let status: NodeStatus;
+      let status: NodeStatus | undefined;
       let fresh = !reused;
-      try {
-        status = await attempt(session);
-      } catch (err) {
-        // A kept connection may have died since the last probe (wait_timeout, ALL_KILL): retry once, fresh.
-        if (!reused || deadline.passed || !isFatal(err)) throw err;
-        session.destroy();
-        session = this.#open();
-        fresh = true;
-        status = await attempt(session);
+      const kept = reused ? session : undefined;
+      for (let retries = 0; status === undefined; retries++) {
+        try {
+          status = await attempt(session);
+        } catch (err) {
+          // A kept connection may have died since the last probe (wait_timeout, ALL_KILL): retry, fresh. A new
+          // connection the node accepted and then ended before the login completed: its process is exiting (the
+          // kernel resets what its listening socket had queued) or it turns connections away; retry at once, so
+          // that a node that is gone reads as its port does a moment later ('refused'), not as 'unreachable'.
+          const again = (session === kept && isFatal(err)) || endedBeforeLogin(err, session);
+          if (!again || retries >= (kept ? 2 : 1) || deadline.passed) throw err;
+          session.destroy();
+          session = this.#open();
+          fresh = true;
+        }
       }
       if (fresh && this.#grantsDue()) {
         const grants = await readGrants(session, deadline);
