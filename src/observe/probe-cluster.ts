@@ -39,6 +39,11 @@ export class ClusterProber {
     };
   }
 
+  /** The kept session of node `name`, lent between probes (NodeProber.lend); undefined when none is usable. */
+  lend(name: string): ReturnType<NodeProber['lend']> {
+    return this.#probers.find((p) => p.spec.name === name)?.lend();
+  }
+
   close(): void {
     for (const p of this.#probers) p.close();
   }

@@ -126,6 +126,8 @@ export class Daemon {
         nodes: config.nodes,
         probe: probeOptionsFromConfig(config),
         config: { ...fencing, restartHook: fencing.restartHook ? [...fencing.restartHook] : undefined },
+        // the evict statement rides on the probe's kept session: no connect and login between decision and eviction
+        ...(config.probe.reuseConnection && { kept: (node) => this.prober.lend(node.name) }),
         log: (level, msg, fields) => log[level](fields ?? {}, msg),
       });
     }
