@@ -26,6 +26,7 @@ const USAGE = `usage: npm run bench -- [options]
   --base-port P       ports P..P+999 (default 26000)
   --out DIR           where the JSON goes (default bench-results)
   --keep              keep the work folder (logs, configs) after a successful run
+  --probe-reuse       fencing and datapath: the fencing wardens keep their probe sessions ([probe] reuseConnection = true)
   --timeout-min M     abort the whole bench after M minutes (default 60)`;
 
 function positiveInt(value: string | undefined, flag: string, fallback: number, min = 1): number {
@@ -47,6 +48,7 @@ function parse(argv: string[]): BenchOptions | undefined {
       'base-port': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'probe-reuse': { type: 'boolean', default: false },
       'timeout-min': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -68,6 +70,7 @@ function parse(argv: string[]): BenchOptions | undefined {
     outDir: values.out ?? 'bench-results',
     basePort,
     keep: values.keep,
+    probeReuse: values['probe-reuse'],
     timeoutMin: positiveInt(values['timeout-min'], '--timeout-min', 60),
   };
 }

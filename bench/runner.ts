@@ -22,6 +22,8 @@ export interface BenchOptions {
   keep: boolean;
   /** abort the whole bench after this many minutes */
   timeoutMin: number;
+  /** fencing and datapath scenarios: the fencing wardens run with [probe] reuseConnection = true */
+  probeReuse?: boolean;
 }
 
 export interface BenchContext {
