@@ -14,11 +14,12 @@ export const datapathFailover: Scenario<FencingResult> = {
   name: 'datapath',
   title: 'Writer SIGKILL at the default interval (1000 ms), fencing dead: data-path trigger vs ticks only',
   run: (ctx) => runFencingFailover(ctx, { rounds: ctx.options.quick ? 1 : ctx.options.rounds, faults: ['kill'], intervalMs: DEFAULT_INTERVAL_MS, dataPath: true }),
-  report(result) {
+  report(result, ctx) {
     const s = result.summary.kill;
     if (!s) return 'no rounds';
     const rows = Object.entries(s.first).map(([id, first]) => [id, mmm(first), `${s.evicted}/${s.rounds}`, String(s.split), String(s.lost)]);
     return table(['router', 'first write after the kill, s (min/median/max)', 'evicted', 'split acks (all routers)', 'lost acks (all routers)'], rows)
+      + `\n[probe] reuseConnection = ${ctx.options.probeReuse === true} in both fencing wardens`
       + '\ngoal (issue 17): builtin-fencing-trigger <= 50 ms median at intervalMs 1000';
   },
 };

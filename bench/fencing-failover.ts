@@ -162,6 +162,7 @@ minHoldMs = 3000
 [probe]
 connectTimeoutMs = 300
 timeoutMs = 400
+reuseConnection = ${ctx.options.probeReuse === true}
 
 [run]
 intervalMs = ${intervalMs}

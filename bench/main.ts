@@ -27,6 +27,7 @@ const USAGE = `usage: npm run bench -- [options]
   --base-port P       ports P..P+999 (default 26000)
   --out DIR           where the JSON goes (default bench-results)
   --keep              keep the work folder (logs, configs) after a successful run
+  --probe-reuse       fencing and datapath: the fencing wardens keep their probe sessions ([probe] reuseConnection = true)
   --timeout-min M     abort the whole bench after M minutes (default 60)
   --minutes N         soak: minutes of traffic with one fault a minute (default 3)`;
 
@@ -49,6 +50,7 @@ function parse(argv: string[]): BenchOptions | undefined {
       'base-port': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'probe-reuse': { type: 'boolean', default: false },
       'timeout-min': { type: 'string' },
       minutes: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -71,6 +73,7 @@ function parse(argv: string[]): BenchOptions | undefined {
     outDir: values.out ?? 'bench-results',
     basePort,
     keep: values.keep,
+    probeReuse: values['probe-reuse'],
     timeoutMin: positiveInt(values['timeout-min'], '--timeout-min', 60),
     minutes: positiveInt(values.minutes, '--minutes', 3),
   };

@@ -24,6 +24,8 @@ export interface BenchOptions {
   timeoutMin: number;
   /** soak: how long the traffic runs */
   minutes: number;
+  /** fencing and datapath scenarios: the fencing wardens run with [probe] reuseConnection = true */
+  probeReuse?: boolean;
 }
 
 export interface BenchContext {

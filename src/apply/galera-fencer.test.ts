@@ -138,3 +138,64 @@ describe('galera fencer (executor)', () => {
     assert.ok(Date.now() - t < 10_000, 'ended by its own deadline, not hung');
   });
 });
+
+describe('galera fencer: on the probe\'s kept session ([probe] reuseConnection)', () => {
+  const closedPort = async () => {
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => srv.close(() => r()));
+    return port;
+  };
+  const kept = (query: (sql: string) => Promise<unknown[]>) => {
+    const calls: string[] = [];
+    const released: boolean[] = [];
+    const destroyed: (string | undefined)[] = [];
+    return {
+      calls, released, destroyed,
+      lend: { session: { query: (sql: string) => (calls.push(sql), query(sql)), destroy: (why?: string) => void destroyed.push(why) }, release: (keep: boolean) => void released.push(keep) },
+    };
+  };
+
+  it('evicts on the lent session and hands it back; no connection is opened', async () => {
+    // the node's port refuses: a fresh session could not have done it
+    const node = { name: 'node2', host: '127.0.0.1', port: await closedPort(), weight: 0 };
+    const k = kept(async () => []);
+    const f = new GaleraFencer({ nodes: [node], probe, config: { ...DEFAULT_FENCING_CONFIG, mode: 'dead' }, kept: () => k.lend });
+    const out = await f.execute(plan({ via: ['node2'] }));
+    assert.equal(out.evict?.done, true, out.evict?.error);
+    assert.deepEqual(k.calls, [`SET GLOBAL wsrep_provider_options='evs.evict=${UUID}'`]);
+    assert.deepEqual(k.released, [true]);
+  });
+
+  it('a lent session that fails is dropped and the statement retried once on a fresh session', async () => {
+    // the node accepts TCP and closes at once: the fresh attempt is seen (one connection) and fails
+    const fake = await FakeGaleraServer.start({ mode: 'close' });
+    try {
+      const node = { name: 'node2', host: '127.0.0.1', port: fake.port, weight: 0 };
+      const k = kept(async () => {
+        throw Object.assign(new Error('the connection closed'), { fatal: true });
+      });
+      const f = new GaleraFencer({ nodes: [node], probe, config: { ...DEFAULT_FENCING_CONFIG, mode: 'dead' }, kept: () => k.lend });
+      const out = await f.execute(plan({ via: ['node2'] }));
+      assert.deepEqual(k.released, [false]);
+      assert.equal(fake.connections, 1, 'one fresh session after the lent one failed');
+      assert.equal(out.evict?.done, false);
+      assert.match(out.evict?.error ?? '', /node2/);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('a lent session that hangs is destroyed by the statement deadline; the eviction fails, nothing hangs', async () => {
+    const node = { name: 'node2', host: '127.0.0.1', port: await closedPort(), weight: 0 };
+    const k = kept(() => new Promise<unknown[]>(() => undefined));
+    const f = new GaleraFencer({ nodes: [node], probe, config: { ...DEFAULT_FENCING_CONFIG, mode: 'dead', actionTimeoutMs: 100 } });
+    const withKept = new GaleraFencer({ nodes: [node], probe, config: { ...DEFAULT_FENCING_CONFIG, mode: 'dead', actionTimeoutMs: 100 }, kept: () => k.lend });
+    assert.equal((await f.execute(plan({ via: ['node2'] }))).evict?.done, false);
+    const out = await withKept.execute(plan({ via: ['node2'] }));
+    assert.equal(out.evict?.done, false);
+    assert.deepEqual(k.destroyed, ['fencing statement deadline']);
+    assert.deepEqual(k.released, [false]);
+  });
+});

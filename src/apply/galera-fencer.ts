@@ -2,7 +2,8 @@
 // SET GLOBAL wsrep_provider_options='evs.evict=<uuid>' (idempotent: a second eviction of the same id, by this
 // instance or another, changes nothing), after a causal read on a survivor has confirmed that the group lost
 // the node too (unresponsive mode); clears stale evict lists with 'evs.evict='; runs the restart hook in the
-// background. Every statement runs on a fresh connection under a hard deadline; execute() never throws.
+// background. Every statement runs under a hard deadline, on a fresh connection or (with [probe] reuseConnection)
+// on the probe's kept session of that node; execute() never throws.
 // Needs SUPER or SYSTEM_VARIABLES_ADMIN (MariaDB 10.5+: also CONNECTION ADMIN is not needed) for SET GLOBAL.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -26,8 +27,20 @@ export interface FencerOptions {
   log?: FencerLog;
   /** injected for tests: runs one statement on a node under a deadline */
   run?: (node: Readonly<NodeSpec>, statements: string[], timeoutMs: number) => Promise<void>;
+  /**
+   * [probe] reuseConnection: the probe's kept, logged-in session to `node`, lent for one statement run (undefined:
+   * none usable); `release(keep)` hands it back (false: it failed, drop it). Saves the connect and login on the
+   * critical path of an eviction; a failure on it is retried once on a fresh session within the same deadline.
+   */
+  kept?: (node: Readonly<NodeSpec>) => KeptSession | undefined;
   /** injected for tests: the causal read; resolves 'answered' or 'stalled', rejects when the survivor cannot be reached */
   groupCheck?: (node: Readonly<NodeSpec>, stallAfterMs: number, connectTimeoutMs: number) => Promise<'answered' | 'stalled'>;
+}
+
+/** A logged-in session lent by its owner (the probe of the same node). */
+export interface KeptSession {
+  session: Pick<MysqlSession, 'query' | 'destroy'>;
+  release(keep: boolean): void;
 }
 
 interface RunningHook {
@@ -62,14 +75,39 @@ export class GaleraFencer {
     this.#o = options;
   }
 
-  /** Runs statements in order on one fresh session to `node`; rejects on error or after timeoutMs. */
+  /**
+   * Runs statements in order on one session to `node`: the probe's kept one when lent (kept), else or after it
+   * failed a fresh one; rejects on error or after timeoutMs (one deadline for both).
+   */
   async #run(node: Readonly<NodeSpec>, statements: string[], timeoutMs: number): Promise<void> {
     if (this.#o.run) return this.#o.run(node, statements, timeoutMs);
+    let current: Pick<MysqlSession, 'destroy'> | undefined;
+    const deadline = new Deadline(timeoutMs, () => current?.destroy('fencing statement deadline'));
+    try {
+      const kept = this.#o.kept?.(node);
+      if (kept) {
+        current = kept.session;
+        try {
+          for (const sql of statements) await deadline.race(kept.session.query(sql));
+          kept.release(true);
+          return;
+        } catch (err) {
+          kept.release(false);
+          if (deadline.passed) throw err;
+        }
+      }
+      await this.#runFresh(node, statements, timeoutMs, deadline, (s) => (current = s));
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  async #runFresh(node: Readonly<NodeSpec>, statements: string[], timeoutMs: number, deadline: Deadline, opened: (s: MysqlSession) => void): Promise<void> {
     const p = this.#o.probe;
     const session = new MysqlSession(node, {
       user: p.user, password: p.password.reveal(), connectTimeoutMs: Math.min(p.connectTimeoutMs, timeoutMs), ...(p.tls && { tls: p.tls }),
     });
-    const deadline = new Deadline(timeoutMs, () => session.destroy('fencing statement deadline'));
+    opened(session);
     try {
       await deadline.race(session.ready);
       for (const sql of statements) await deadline.race(session.query(sql));
@@ -77,8 +115,6 @@ export class GaleraFencer {
     } catch (err) {
       session.destroy();
       throw err;
-    } finally {
-      deadline.clear();
     }
   }
 

@@ -45,7 +45,7 @@ export interface TickRecord {
 export type DataPathSignalKind = 'reset' | 'closed' | 'refused' | 'connect-error' | 'no-greeting' | 'counters';
 
 export interface DataPathSignal {
-  /** the router that saw it ("builtin", "haproxy") */
+  /** the router that saw it ("builtin", "haproxy"), or "probe": a kept probe session ([probe] reuseConnection) ended by the server */
   router: string;
   node: string;
   kind: DataPathSignalKind;

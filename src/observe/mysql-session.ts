@@ -50,6 +50,9 @@ export class MysqlSession {
   #tcpConnected = false;
   #loggedIn = false;
   #dead = false;
+  /** close() or destroy() was called: a close that follows is ours, not the server's */
+  #byUs = false;
+  #onLost: ((reset: boolean) => void) | undefined;
 
   constructor(target: SessionTarget, options: SessionOptions) {
     const socket = net.connect({ host: target.host, port: target.port });
@@ -63,12 +66,15 @@ export class MysqlSession {
     socket.once('connect', () => {
       this.#tcpConnected = true;
     });
-    socket.once('close', () => {
+    socket.once('close', (hadError: boolean) => {
+      const lost = !this.#byUs && this.#loggedIn ? this.#onLost : undefined;
+      this.#onLost = undefined;
       this.#dead = true;
       const err = new Error(this.#closeReason ?? 'the connection closed');
       this.#closedError = Object.assign(err, { code: this.#closeReason ? 'PROBE_ABORTED' : 'PROTOCOL_CONNECTION_LOST', fatal: true });
       for (const fail of this.#pending) fail(this.#closedError);
       this.#pending.clear();
+      lost?.(hadError);
     });
     this.#socket = socket;
     this.#conn = mysql.createConnection({
@@ -114,6 +120,14 @@ export class MysqlSession {
   /** logged in and not failed: may be reused for another probe */
   get usable(): boolean {
     return this.#loggedIn && !this.#dead && !this.#socket.destroyed;
+  }
+
+  /**
+   * Called once if the server side ends this logged-in session (its process died, a KILL, a restart): not
+   * after close() or destroy(). `reset`: the socket ended with an error (ECONNRESET) rather than a FIN.
+   */
+  onLost(fn: ((reset: boolean) => void) | undefined): void {
+    this.#onLost = fn;
   }
 
   /** A text query (never a prepared statement); rows as arrays of strings / nulls. */
@@ -164,6 +178,7 @@ export class MysqlSession {
 
   /** Says goodbye (COM_QUIT, so the server logs no aborted connection), destroying the socket if that stalls. */
   close(): void {
+    this.#byUs = true;
     if (this.#socket.destroyed) return;
     if (!this.usable) {
       this.destroy();
@@ -179,6 +194,7 @@ export class MysqlSession {
 
   /** Drops the connection at once; whatever awaits it fails with `reason`. */
   destroy(reason?: string): void {
+    this.#byUs = true;
     this.#closeReason ??= reason;
     this.#dead = true;
     this.#socket.destroy();

@@ -253,3 +253,106 @@ describe('probeNode with replication: true ([cluster] topology = "replication")'
     assert.match(obs.error?.message ?? '', /replication query/);
   });
 });
+
+describe('ClusterProber.watchSessions (a kept session the server ends is a data-path signal)', () => {
+  it('tells the sink at once when the node ends the kept session, and the next probe reads the node as it is', async () => {
+    const f = await fake();
+    const heard: string[] = [];
+    const cp = new ClusterProber([spec(f, 'n1')], { ...options, reuseConnection: true });
+    cp.watchSessions((node, reset) => heard.push(`${node} ${reset ? 'reset' : 'closed'}`));
+    assert.equal((await cp.tick()).nodes[0]!.error, undefined);
+    const signalled = new Promise<void>((resolve) => {
+      const poll = () => (heard.length > 0 ? resolve() : setTimeout(poll, 5));
+      poll();
+    });
+    await f.close(); // the process dies: its sockets close, its port refuses
+    await signalled;
+    assert.deepEqual(heard, ['n1 closed']);
+    assert.equal((await cp.tick()).nodes[0]!.error?.kind, 'refused', 'the probe, not the signal, says what the node is');
+    assert.deepEqual(heard, ['n1 closed'], 'a failed probe is an observation, not another signal');
+    cp.destroy();
+  });
+
+  it('says nothing when the warden itself closes or destroys the session, nor without reuseConnection', async () => {
+    const f = await fake();
+    const heard: string[] = [];
+    const kept = new ClusterProber([spec(f, 'n1')], { ...options, reuseConnection: true });
+    const fresh = new ClusterProber([spec(f, 'n2')], options);
+    const destroyed = new ClusterProber([spec(f, 'n3')], { ...options, reuseConnection: true });
+    for (const cp of [kept, fresh, destroyed]) {
+      cp.watchSessions((node) => heard.push(node));
+      await cp.tick();
+    }
+    kept.close();
+    destroyed.destroy();
+    while (f.openConnections > 0) await new Promise((r) => setTimeout(r, 5));
+    const unwatched = new ClusterProber([spec(f, 'n4')], { ...options, reuseConnection: true });
+    unwatched.watchSessions((node) => heard.push(node))();
+    await unwatched.tick();
+    await f.close();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(heard, []);
+    unwatched.destroy();
+  });
+});
+
+describe('NodeProber.lend (the kept session lent between probes, e.g. for an evict statement)', () => {
+  it('lends the kept session once, gets it back, and the next probe reuses it; nothing without a kept session', async () => {
+    const f = await fake();
+    const cp = new ClusterProber([spec(f, 'n1')], { ...options, reuseConnection: true });
+    assert.equal(cp.lend('n1'), undefined, 'no probe yet: nothing kept');
+    await cp.tick();
+    const lent = cp.lend('n1')!;
+    assert.ok(lent);
+    assert.equal(cp.lend('n1'), undefined, 'lent to one borrower at a time');
+    await lent.session.query(SQL_STATUS);
+    lent.release(true);
+    assert.equal((await cp.tick()).nodes[0]!.error, undefined);
+    assert.equal(f.connections, 1, 'one session throughout');
+    const dropped = cp.lend('n1')!;
+    dropped.release(false);
+    assert.equal((await cp.tick()).nodes[0]!.error, undefined);
+    assert.equal(f.connections, 2, 'a dropped session is replaced by the next probe');
+    const fresh = new ClusterProber([spec(f, 'n2')], options);
+    await fresh.tick();
+    assert.equal(fresh.lend('n2'), undefined, 'without reuseConnection nothing is kept');
+    cp.destroy();
+  });
+});
+
+describe('probeNode: a node that accepts a connection and ends it before the login', () => {
+  /** a TCP server that resets every connection it accepts; `stopAfterFirst`: and stops listening after the first (a process exiting) */
+  async function resetting(stopAfterFirst: boolean): Promise<{ port: number; accepted: () => number; close(): Promise<void> }> {
+    let n = 0;
+    const srv = net.createServer((c) => {
+      n++;
+      c.on('error', () => undefined);
+      c.resetAndDestroy();
+      if (stopAfterFirst) srv.close();
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    return { port: (srv.address() as net.AddressInfo).port, accepted: () => n, close: () => new Promise<void>((r) => (srv.listening ? srv.close(() => r()) : r())) };
+  }
+
+  it('is probed again at once: a process that exited reads as its port does then (refused), which fencing can act on', async () => {
+    const s = await resetting(true);
+    try {
+      const obs = await probeNode({ name: 'dying', host: '127.0.0.1', port: s.port, weight: 1 }, options);
+      assert.equal(obs.error?.kind, 'refused', obs.error?.message);
+      assert.equal(s.accepted(), 1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a node that keeps doing it is tried twice, then reported as it answered (never refused)', async () => {
+    const s = await resetting(false);
+    try {
+      const obs = await probeNode({ name: 'rst', host: '127.0.0.1', port: s.port, weight: 1 }, options);
+      assert.equal(obs.error?.kind, 'unreachable', obs.error?.message);
+      assert.equal(s.accepted(), 2);
+    } finally {
+      await s.close();
+    }
+  });
+});

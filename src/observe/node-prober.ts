@@ -1,6 +1,7 @@
 // Probes one node, never throwing: every failure becomes a NodeObservation with an error. Each probe
 // runs under a hard deadline that destroys the socket, so a frozen node costs at most timeoutMs.
-// With reuseConnection, a live session is kept between probes and replaced when it fails.
+// With reuseConnection, a live session is kept between probes and replaced when it fails; the server ending
+// it between probes (its process died) is reported at once to `onSessionLost` (a data-path signal).
 import type { NodeSpec } from '../model/node.js';
 import type { NodeObservation, NodeStatus, ProbeError } from '../model/observation.js';
 import type { ProbePhase, ProbeTarget } from './classify-error.js';
@@ -13,6 +14,16 @@ import { readNodeStatus } from './read-node-status.js';
 import { readReplicationStatus } from './read-replication-status.js';
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
+
+/**
+ * A new connection the node accepted and then reset or closed before the login completed (a reset that comes
+ * before Node saw the connect complete is reported as `connect ECONNRESET`: a port with no listener gives
+ * ECONNREFUSED instead).
+ */
+function endedBeforeLogin(err: unknown, session: MysqlSession): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return !session.loggedIn && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'PROTOCOL_CONNECTION_LOST');
+}
 
 /** A session-level failure (as opposed to a server error for one statement). */
 function isFatal(err: unknown): boolean {
@@ -29,6 +40,8 @@ export class NodeProber {
   /** when the grants were last read, and whether the last probe failed (the next session is a reconnect) */
   #grantsAt: number | undefined;
   #failed = false;
+  /** told when the server ends the kept session between two probes */
+  onSessionLost: ((node: string, reset: boolean) => void) | undefined;
 
   constructor(spec: Readonly<NodeSpec>, options: ProbeOptions) {
     this.spec = spec;
@@ -45,6 +58,31 @@ export class NodeProber {
       this.#inFlight = undefined;
     });
     return this.#inFlight;
+  }
+
+  /**
+   * Lends the kept session (reuseConnection) for a few statements between probes, e.g. the fencer's evict
+   * statement: undefined when there is none usable or a probe is running. While lent, a probe opens its own;
+   * `release(true)` keeps it for the next probe if it is still usable, `release(false)` drops it.
+   */
+  lend(): { session: MysqlSession; release(keep: boolean): void } | undefined {
+    const session = this.#live;
+    if (session === undefined || !session.usable || this.#inFlight !== undefined || this.#closed) return undefined;
+    this.#live = undefined;
+    session.onLost(undefined);
+    let released = false;
+    return {
+      session,
+      release: (keep) => {
+        if (released) return;
+        released = true;
+        if (keep && session.usable && !this.#closed && this.#live === undefined) {
+          this.#live = session;
+          session.onLost((reset) => this.onSessionLost?.(this.spec.name, reset));
+        } else if (keep) session.close();
+        else session.destroy();
+      },
+    };
   }
 
   /** Lets a running probe finish, then drops the kept connection (politely). */
@@ -110,19 +148,26 @@ export class NodeProber {
     try {
       if (this.#closed) throw Object.assign(new Error('the prober is closed'), { code: 'PROBER_CLOSED' });
       const reused = this.#live?.usable === true;
+      this.#live?.onLost(undefined);
       session = reused ? this.#live! : this.#open();
       this.#live = undefined;
-      let status: NodeStatus;
+      let status: NodeStatus | undefined;
       let fresh = !reused;
-      try {
-        status = await attempt(session);
-      } catch (err) {
-        // A kept connection may have died since the last probe (wait_timeout, ALL_KILL): retry once, fresh.
-        if (!reused || deadline.passed || !isFatal(err)) throw err;
-        session.destroy();
-        session = this.#open();
-        fresh = true;
-        status = await attempt(session);
+      const kept = reused ? session : undefined;
+      for (let retries = 0; status === undefined; retries++) {
+        try {
+          status = await attempt(session);
+        } catch (err) {
+          // A kept connection may have died since the last probe (wait_timeout, ALL_KILL): retry, fresh. A new
+          // connection the node accepted and then ended before the login completed: its process is exiting (the
+          // kernel resets what its listening socket had queued) or it turns connections away; retry at once, so
+          // that a node that is gone reads as its port does a moment later ('refused'), not as 'unreachable'.
+          const again = (session === kept && isFatal(err)) || endedBeforeLogin(err, session);
+          if (!again || retries >= (kept ? 2 : 1) || deadline.passed) throw err;
+          session.destroy();
+          session = this.#open();
+          fresh = true;
+        }
       }
       if (fresh && this.#grantsDue()) {
         const grants = await readGrants(session, deadline);
@@ -133,8 +178,10 @@ export class NodeProber {
       }
       this.#failed = false;
       const result = observe({ status });
-      if (this.#options.reuseConnection && !this.#closed && session.usable) this.#live = session;
-      else session.close();
+      if (this.#options.reuseConnection && !this.#closed && session.usable) {
+        this.#live = session;
+        session.onLost((reset) => this.onSessionLost?.(name, reset));
+      } else session.close();
       return result;
     } catch (err) {
       this.#failed = true;

@@ -28,6 +28,22 @@ export class ClusterProber {
     return { at, nodes: await Promise.all(this.#probers.map((p) => p.probe(since))) };
   }
 
+  /**
+   * With reuseConnection: `sink` hears of every kept session the server ended between two probes (the node's
+   * process died, it restarted, a KILL): a hint to probe that node now, never a verdict. Returns an unwatch.
+   */
+  watchSessions(sink: (node: string, reset: boolean) => void): () => void {
+    for (const p of this.#probers) p.onSessionLost = sink;
+    return () => {
+      for (const p of this.#probers) if (p.onSessionLost === sink) p.onSessionLost = undefined;
+    };
+  }
+
+  /** The kept session of node `name`, lent between probes (NodeProber.lend); undefined when none is usable. */
+  lend(name: string): ReturnType<NodeProber['lend']> {
+    return this.#probers.find((p) => p.spec.name === name)?.lend();
+  }
+
   close(): void {
     for (const p of this.#probers) p.close();
   }

@@ -31,6 +31,24 @@ describe('daemon', () => {
     });
   }
 
+  it('[probe] reuseConnection with the data-path trigger: a kept session the node ends runs a tick at once (router "probe")', async () => {
+    const own = await startHarness(2);
+    try {
+      // a minute between scheduled ticks: only the signal can run the next tick within this test
+      const d = await own.daemon(`[run]\nintervalMs = 60000\nstateFile = "state-probe-signal.json"\n[proxy]\nenabled = false\n[probe]\nreuseConnection = true\n`);
+      await d.start();
+      await waitFor(() => d.source.counters().ticks >= 1, 'the first tick');
+      await own.fakes[1]!.close();
+      await waitFor(() => d.source.latest()?.trigger?.by === 'data-path', 'a triggered tick');
+      const t = d.source.latest()!;
+      assert.ok(t.trigger?.by === 'data-path' && t.trigger.node === 'node2' && t.trigger.signals[0]?.router === 'probe', JSON.stringify(t.trigger));
+      assert.equal(t.observation.nodes.find((n) => n.node === 'node2')?.error?.kind, 'refused', 'the probe judged the node');
+      await d.shutdown();
+    } finally {
+      await own.close();
+    }
+  });
+
   // ports the kernel hands out (ephemeral range, never a sandbox's or another test's fixed port)
   const freePort = (): Promise<number> => new Promise((resolve, reject) => {
     const srv = net.createServer().once('error', reject);

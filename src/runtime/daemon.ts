@@ -126,6 +126,8 @@ export class Daemon {
         nodes: config.nodes,
         probe: probeOptionsFromConfig(config),
         config: { ...fencing, restartHook: fencing.restartHook ? [...fencing.restartHook] : undefined },
+        // the evict statement rides on the probe's kept session: no connect and login between decision and eviction
+        ...(config.probe.reuseConnection && { kept: (node) => this.prober.lend(node.name) }),
         log: (level, msg, fields) => log[level](fields ?? {}, msg),
       });
     }
@@ -224,6 +226,13 @@ export class Daemon {
     this.loop.start();
     const trigger = this.trigger;
     if (trigger) for (const r of this.routers) if (r.watchDataPath) this.unwatch.push(r.watchDataPath((sig) => trigger.signal(sig)));
+    // [probe] reuseConnection: a kept probe session the server ended between probes is a signal too (no client
+    // traffic needed: an idle writer's death is seen when the kernel closes its sockets)
+    if (trigger && this.o.config.probe.reuseConnection) {
+      this.unwatch.push(this.prober.watchSessions((node, reset) => trigger.signal({
+        router: 'probe', node, kind: reset ? 'reset' : 'closed', at: Date.now(), detail: 'the server ended the kept probe session',
+      })));
+    }
     this.o.log.info({ ...this.endpoints, nodes: this.o.config.nodes.map((n) => n.name), intervalMs: this.o.config.run.intervalMs }, 'galera-warden running');
     return this.endpoints;
   }

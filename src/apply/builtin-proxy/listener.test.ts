@@ -79,3 +79,112 @@ describe('proxy listener: traffic switched off', () => {
     }
   });
 });
+
+/** A backend that accepts and never greets (a process being killed); `die()` closes every connection it took. */
+async function dyingBackend(): Promise<{ port: number; accepted: Promise<void>; die(): Promise<void> }> {
+  const conns: net.Socket[] = [];
+  let onAccept: () => void = () => undefined;
+  const accepted = new Promise<void>((r) => (onAccept = r));
+  const s = net.createServer((c) => {
+    conns.push(c);
+    c.on('error', () => undefined);
+    onAccept();
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  return {
+    port,
+    accepted,
+    die: async () => {
+      for (const c of conns) c.resetAndDestroy();
+      await new Promise<void>((r) => s.close(() => r()));
+    },
+  };
+}
+
+/** A backend that greets every connection with `hello`. */
+async function greetingBackend(): Promise<{ port: number; close(): Promise<void> }> {
+  const conns: net.Socket[] = [];
+  const s = net.createServer((c) => {
+    conns.push(c);
+    c.on('error', () => undefined);
+    c.write('hello');
+  });
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return {
+    port: (s.address() as net.AddressInfo).port,
+    close: async () => {
+      for (const c of conns) c.destroy();
+      await new Promise<void>((r) => s.close(() => r()));
+    },
+  };
+}
+
+// docs/data-path.md, "Where the time goes": a client whose connect to the killed writer fails before the pool
+// changes must be let through by the route change itself, not by the retry after every backend refused. The
+// retry is set to a minute here, far longer than any test runs: a greeting can only come from the release.
+describe('proxy listener: a client caught by the writer\'s death is let through by the route change', () => {
+  for (const order of ['the dying writer closes, then the pool changes', 'the pool changes, then the dying writer closes'] as const) {
+    it(order, async () => {
+      const dying = await dyingBackend();
+      const live = await greetingBackend();
+      const l = new ProxyListener({ role: 'writer', host: '127.0.0.1', port: 0, waitForBackendMs: 60_000, connectTimeoutMs: 60_000, refusedRetryMs: 60_000, log: () => undefined });
+      const port = (await l.listen()).port;
+      l.setBackends([{ name: 'node1', host: '127.0.0.1', port: dying.port }], []);
+      const sock = net.connect(port, '127.0.0.1');
+      sock.on('error', () => undefined);
+      const greeted = new Promise<string>((r) => sock.once('data', (d) => r(d.toString())));
+      try {
+        await dying.accepted;
+        if (order === 'the dying writer closes, then the pool changes') {
+          await dying.die();
+          // the client is parked once its connect to node1 failed ('every backend refused')
+          const waiting = (l as unknown as { waiting: Map<unknown, unknown> }).waiting;
+          while (waiting.size === 0) await new Promise((r) => setTimeout(r, 5));
+          l.setBackends([{ name: 'node2', host: '127.0.0.1', port: live.port }], ['node1']);
+        } else {
+          l.setBackends([{ name: 'node2', host: '127.0.0.1', port: live.port }], ['node1']);
+          await dying.die();
+        }
+        assert.equal(await greeted, 'hello');
+      } finally {
+        sock.destroy();
+        await l.destroy();
+        await live.close();
+      }
+    });
+  }
+});
+
+describe('proxy listener: a connect waiting for the greeting of a backend that left the pool', () => {
+  it('is given up when the route moves: the client lands on the new writer, and no data-path signal is raised', async () => {
+    // node1 accepts and never greets nor closes (frozen, or killed but its sockets not yet closed); the greeting
+    // timeout is a minute, so only giving the connect up can bring the client to node2
+    const frozen = await dyingBackend();
+    const live = await greetingBackend();
+    const signals: string[] = [];
+    const l = new ProxyListener({
+      role: 'writer', host: '127.0.0.1', port: 0, waitForBackendMs: 60_000, connectTimeoutMs: 60_000, refusedRetryMs: 60_000, log: () => undefined,
+      onSignal: (node, kind) => signals.push(`${node} ${kind}`),
+    });
+    const port = (await l.listen()).port;
+    l.setBackends([{ name: 'node1', host: '127.0.0.1', port: frozen.port }], []);
+    const sock = net.connect(port, '127.0.0.1');
+    sock.on('error', () => undefined);
+    const greeted = new Promise<string>((r) => sock.once('data', (d) => r(d.toString())));
+    try {
+      await frozen.accepted;
+      // no writer for a moment, then node2: the client waits for the pool, then is let through
+      l.setBackends([], ['node1']);
+      l.setBackends([{ name: 'node2', host: '127.0.0.1', port: live.port }], ['node1']);
+      assert.equal(await greeted, 'hello');
+      assert.deepEqual(signals, []);
+      assert.equal(l.backends.statsOf('node2').sessions, 1);
+    } finally {
+      sock.destroy();
+      await l.destroy();
+      await live.close();
+      await frozen.die();
+    }
+  });
+});

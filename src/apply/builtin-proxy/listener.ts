@@ -34,6 +34,8 @@ export class ProxyListener {
   private readonly server: net.Server;
   /** parked clients; one `close` listener per client (added in accept) clears the entry, however often it re-parks */
   private readonly waiting = new Map<Socket, Waiting>();
+  /** connects in progress (no greeting yet), each with how to give it up and try the pool again */
+  private readonly pending = new Map<Socket, { backend: Backend; abandon: () => void }>();
   private nextId = 1;
   private accepting = true;
   /** set while traffic is switched off: every new client is closed at once, with this reason in the log */
@@ -62,7 +64,8 @@ export class ProxyListener {
 
   /**
    * Sets the pool; severs every bridge to the backends in `sever` (and to a backend whose address
-   * changed); a backend that only left the pool keeps its bridges (drain). Lets waiting clients through.
+   * changed); a backend that only left the pool keeps its bridges (drain). Lets waiting clients through, and
+   * gives up the connects still waiting for the greeting of a backend that left the pool (abandonLeft).
    */
   setBackends(backends: Backend[], sever: readonly string[]): { severed: Record<string, number> } {
     const moved = this.backends.set(backends);
@@ -72,6 +75,7 @@ export class ProxyListener {
       if (n > 0) severed[name] = n;
     }
     if (backends.length > 0) this.releaseWaiting();
+    this.abandonLeft();
     return { severed };
   }
 
@@ -156,6 +160,20 @@ export class ProxyListener {
   }
 
   /**
+   * A connect still waiting for the greeting of a backend that left the pool is given up at once and the
+   * client tries the new pool: a writer that was killed (its sockets not yet closed by the kernel) or frozen
+   * must not hold a client for `connectTimeoutMs` after the routing moved away from it. Not a signal: the
+   * warden moved the route, the backend did nothing.
+   */
+  private abandonLeft(): void {
+    for (const p of [...this.pending.values()]) if (!this.inPool(p.backend)) p.abandon();
+  }
+
+  private inPool(backend: Backend): boolean {
+    return this.backends.pool.some((b) => b.name === backend.name && b.host === backend.host && b.port === backend.port);
+  }
+
+  /**
    * Connects to a backend; if it fails or leaves the pool meanwhile, tries the next one not yet tried.
    * When every backend refused, the client waits (until `deadline`) for the pool to change: a killed
    * writer still in the pool for a few ms must look like a slow connect, not an error.
@@ -174,9 +192,21 @@ export class ProxyListener {
     const server = net.connect({ host: backend.host, port: backend.port, noDelay: true });
     server.setTimeout(this.options.connectTimeoutMs);
     let failed = false;
+    this.pending.set(server, {
+      backend,
+      abandon: () => {
+        if (failed) return;
+        failed = true;
+        this.pending.delete(server);
+        server.destroy();
+        tried.delete(backend.name);
+        this.connect(client, tried, deadline);
+      },
+    });
     const fail = (why: string, kind: DataPathSignalKind) => {
       if (failed) return;
       failed = true;
+      this.pending.delete(server);
       server.destroy();
       this.options.onSignal?.(backend.name, kind, why);
       if (client.destroyed) return;
@@ -190,6 +220,7 @@ export class ProxyListener {
     server.once('error', (err: NodeJS.ErrnoException) => fail(`refused: ${err.message}`, err.code === 'ECONNREFUSED' ? 'refused' : 'connect-error'));
     server.once('close', () => fail('closed the connection before its greeting', 'no-greeting'));
     server.once('data', (greeting: Buffer) => {
+      this.pending.delete(server);
       server.setTimeout(0);
       server.removeAllListeners('error');
       server.removeAllListeners('timeout');
@@ -199,7 +230,7 @@ export class ProxyListener {
         return;
       }
       // The routing may have changed while connecting: never bridge to a backend that left the pool.
-      if (!this.backends.pool.some((b) => b.name === backend.name && b.host === backend.host && b.port === backend.port)) {
+      if (!this.inPool(backend)) {
         server.destroy();
         tried.delete(backend.name);
         this.connect(client, tried, deadline);
