@@ -7,6 +7,7 @@
 // 5 s. Printed: the first minute beside the last, and the growth; and the counts at rest (no client connected,
 // every node back) before the traffic starts and after it stops: a leaked socket or timer shows there.
 import mysql from 'mysql2/promise';
+import { percentile } from './lib/analysis.js';
 import { table } from './lib/table.js';
 import { clock, round1, sleep } from './lib/util.js';
 import type { BenchContext, Scenario } from './runner.js';
@@ -101,10 +102,8 @@ export function parseSample(text: string, t: number): SoakSample {
   };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)]!;
-};
+/** the lower median (nearest rank), NaN for none */
+const median = (xs: number[]): number => percentile([...xs].sort((a, b) => a - b), 50);
 
 /** Client traffic through the warden's writer port, counted per minute. */
 class Traffic {

@@ -158,8 +158,7 @@ export class AgentRuntime {
   }
 
   /** A standby core or a satellite whose table names no serving core pod: write the serving core pods. */
-  async #unstrand(serving: PodInfo[], want: ServerRow[], known?: ServerRow[]): Promise<boolean> {
-    const have = known ?? parseRows(await this.#o.admin.query('SELECT hostname, port, weight, comment FROM runtime_proxysql_servers'));
+  async #unstrand(serving: PodInfo[], want: ServerRow[], have: ServerRow[]): Promise<boolean> {
     if (!stranded(have, serving, this.#o.podName)) return false;
     await this.#rewrite('stranded', have, want, 'proxysql_servers names no serving core pod: rewritten to the serving core pods, LOAD PROXYSQL SERVERS TO RUNTIME');
     return true;

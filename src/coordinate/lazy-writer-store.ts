@@ -36,24 +36,23 @@ export class LazyWriterStore implements WriterStore {
     return { code: 'COORD_STORE_ERROR', message: `${this.kind} store (${this.cluster}): could not be loaded: ${err instanceof Error ? err.message : String(err)}` };
   }
 
-  async read(): Promise<StoreRead> {
+  /** `use` on the loaded store; a failed load answers as a store failure */
+  async #with<T>(use: (store: WriterStore) => Promise<T>): Promise<T | { ok: false; error: StoreFailure }> {
     let store: WriterStore;
     try {
       store = await this.#get();
     } catch (err) {
       return { ok: false, error: this.#failure(err) };
     }
-    return store.read();
+    return use(store);
   }
 
-  async compareAndSet(expectedEpoch: number, change: WriterRecordChange): Promise<CasResult> {
-    let store: WriterStore;
-    try {
-      store = await this.#get();
-    } catch (err) {
-      return { ok: false, error: this.#failure(err) };
-    }
-    return store.compareAndSet(expectedEpoch, change);
+  read(): Promise<StoreRead> {
+    return this.#with((s) => s.read());
+  }
+
+  compareAndSet(expectedEpoch: number, change: WriterRecordChange): Promise<CasResult> {
+    return this.#with((s) => s.compareAndSet(expectedEpoch, change));
   }
 
   /** never loaded: nothing to close */
