@@ -19,7 +19,8 @@ export interface NodesLoopChildInput {
   /** measured seconds, after the warm-up */
   seconds: number;
   warmupSeconds: number;
-  /** the built-in proxy's ports */
+  /** the built-in proxy's address and ports */
+  proxyHost: string;
   writerPort: number;
   readerPort: number;
   healthPort: number;
@@ -57,7 +58,7 @@ function toml(i: NodesLoopChildInput, stateFile: string): string {
   return `[cluster]\nname = "bench-nodes"\n[credentials]\nuser = "warden"\npassword = "bench"\n` +
     `[probe]\nconnectTimeoutMs = ${i.connectTimeoutMs}\ntimeoutMs = ${i.probeTimeoutMs}\nreuseConnection = ${i.reuseConnection === true}\n` +
     `[run]\nintervalMs = ${i.intervalMs}\nstateFile = "${stateFile}"\nlogLevel = "warn"\n` +
-    `[proxy]\nenabled = true\nhost = "127.0.0.1"\nwriterPort = ${i.writerPort}\nreaderPort = ${i.readerPort}\nhealthPort = ${i.healthPort}\n` +
+    `[proxy]\nenabled = true\nhost = "${i.proxyHost}"\nwriterPort = ${i.writerPort}\nreaderPort = ${i.readerPort}\nhealthPort = ${i.healthPort}\n` +
     `[api]\nenabled = false\n${nodes}`;
 }
 

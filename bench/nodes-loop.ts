@@ -19,7 +19,9 @@ const SIZES = [3, 30, 300] as const;
 /** a slow node's delay before each answer (a probe is 4-5 statements: ~0.5 s in all, inside probe.timeoutMs) */
 const SLOW_MS = 100;
 const VARIANTS = ['mixed', 'third-timeout'] as const;
-type Variant = (typeof VARIANTS)[number];
+/** the nodes take ports P..P+299 on 127.0.0.1, the built-in proxy P..P+2 on this address (inside 300 ports) */
+const PROXY_HOST = '127.0.0.2';
+export type Variant = (typeof VARIANTS)[number];
 
 export interface NodesLoopCell extends NodesLoopFigures {
   nodes: number;
@@ -68,14 +70,14 @@ async function runChild(input: NodesLoopChildInput, signal: AbortSignal): Promis
   });
 }
 
-async function cell(n: number, variant: Variant, reuse: boolean, seconds: number, basePort: number, signal: AbortSignal): Promise<NodesLoopCell> {
+export async function cell(n: number, variant: Variant, reuse: boolean, seconds: number, basePort: number, signal: AbortSignal): Promise<NodesLoopCell> {
   const fakes: FakeGaleraServer[] = [];
   const nodes: NodesLoopChildInput['nodes'] = [];
   const counts = { slow: 0, refusing: 0, silent: 0 };
   try {
     for (let i = 0; i < n; i++) {
       const name = `n${String(i + 1).padStart(3, '0')}`;
-      const port = basePort + 100 + i;
+      const port = basePort + i;
       const role = roleOf(i, variant);
       if (role !== 'ok') counts[role]++;
       // refusing: nothing listens on its port
@@ -96,7 +98,7 @@ async function cell(n: number, variant: Variant, reuse: boolean, seconds: number
       for (const f of fakes) open += f.openConnections;
       if (open > fakeConnectionsMax) fakeConnectionsMax = open;
     }, 10);
-    const input: NodesLoopChildInput = { nodes, intervalMs: 1000, probeTimeoutMs: 800, connectTimeoutMs: 800, seconds, warmupSeconds: 3, writerPort: basePort + 50, readerPort: basePort + 51, healthPort: basePort + 52, reuseConnection: reuse };
+    const input: NodesLoopChildInput = { nodes, intervalMs: 1000, probeTimeoutMs: 800, connectTimeoutMs: 800, seconds, warmupSeconds: 3, proxyHost: PROXY_HOST, writerPort: basePort, readerPort: basePort + 1, healthPort: basePort + 2, reuseConnection: reuse };
     try {
       const figures = await runChild(input, signal);
       return { nodes: n, variant, reuse, intervalMs: input.intervalMs, probeTimeoutMs: input.probeTimeoutMs, ...counts, ...figures, fakeConnectionsMax };

@@ -17,6 +17,7 @@ import { ClusterProber } from '../observe/probe-cluster.js';
 import { probeOptionsFromConfig } from '../observe/probe-options.js';
 import type { WardenConfig } from '../config/warden-config.js';
 import { HealthPort } from './health-port.js';
+import { tuneHeapForFleet } from './heap-tuning.js';
 import type { Logger } from './logger.js';
 import { RuntimeReportSource } from './report-source.js';
 import type { Readiness } from './readiness.js';
@@ -223,6 +224,8 @@ export class Daemon {
       this.endpoints.api = r.address;
     }
     this.orchestrator?.start();
+    // a large fleet: hold V8's heap small (src/runtime/heap-tuning.ts)
+    const heapFlags = tuneHeapForFleet(this.o.config.nodes.length);
     this.loop.start();
     const trigger = this.trigger;
     if (trigger) for (const r of this.routers) if (r.watchDataPath) this.unwatch.push(r.watchDataPath((sig) => trigger.signal(sig)));
@@ -233,7 +236,7 @@ export class Daemon {
         router: 'probe', node, kind: reset ? 'reset' : 'closed', at: Date.now(), detail: 'the server ended the kept probe session',
       })));
     }
-    this.o.log.info({ ...this.endpoints, nodes: this.o.config.nodes.map((n) => n.name), intervalMs: this.o.config.run.intervalMs }, 'galera-warden running');
+    this.o.log.info({ ...this.endpoints, nodes: this.o.config.nodes.map((n) => n.name), intervalMs: this.o.config.run.intervalMs, ...(heapFlags.length > 0 && { heapFlags }) }, 'galera-warden running');
     return this.endpoints;
   }
 
