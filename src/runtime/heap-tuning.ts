@@ -5,7 +5,7 @@
 // flags that V8 reads whenever it sizes the heap (so they take effect when set after start, unlike
 // --max-semi-space-size) hold both down: the young generation stops growing at its start size, and the old
 // generation's next limit is its live size plus HEAP_GROWING_PERCENT. A flag already given on the command
-// line or in NODE_OPTIONS wins. Measured in bench/README.md ("Where the RSS of 300 nodes goes").
+// line or in NODE_OPTIONS wins. Measured in bench/README.md ("Under 150 MB with the defaults").
 import v8 from 'node:v8';
 
 /** from this many watched nodes on, the heap is held small */
