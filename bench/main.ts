@@ -13,10 +13,11 @@ import { peersFailover } from './peers-failover.js';
 import { datapathFailover } from './datapath-failover.js';
 import { chaosCampaign } from './chaos-campaign.js';
 import { nodesLoop } from './nodes-loop.js';
+import { proxyCost } from './proxy-cost.js';
 import { soak } from './soak.js';
 
 /** In run order. A new scenario: add bench/<name>.ts exporting a Scenario and list it here. */
-const SCENARIOS: AnyScenario[] = [throughput, failover, fencingFailover, datapathFailover, schedulerRun, proxysqlFailover, peersFailover, chaosCampaign, nodesLoop, soak];
+const SCENARIOS: AnyScenario[] = [throughput, failover, fencingFailover, datapathFailover, schedulerRun, proxysqlFailover, peersFailover, chaosCampaign, nodesLoop, soak, proxyCost];
 
 const USAGE = `usage: npm run bench -- [options]
   --rounds N          fail-over rounds per fault (default 5)

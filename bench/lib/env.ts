@@ -136,7 +136,9 @@ export class BenchEnv {
     // merged, not appended: the sandbox's config has a [run] table of its own (a second one is a TOML error)
     fs.writeFileSync(cfg, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), wardenExtraConfig(this.warden,
       { writer: p.wardenWriter, reader: p.wardenReader, health: p.wardenHealth, api: p.wardenApi }, this.file('warden-state.json'), { user: API_USER, password: API_PASSWORD })));
-    const warden = this.procs.spawn('warden', process.execPath, [CLI, 'run', '--config', cfg], this.file('warden.log'));
+    // BENCH_WARDEN_NODE_ARGS: Node options for the warden alone (profiling: `--perf-basic-prof`, `--cpu-prof`)
+    const nodeArgs = (process.env.BENCH_WARDEN_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+    const warden = this.procs.spawn('warden', process.execPath, [...nodeArgs, CLI, 'run', '--config', cfg], this.file('warden.log'));
     this.wardenProc = warden;
     warden.onLine((line, t) => {
       if (!line.startsWith('{')) return;

@@ -56,8 +56,8 @@ export class BackendSet {
     if (!this.bridges.get(bridge.backend)?.delete(bridge)) return;
     const s = this.statsOf(bridge.backend);
     s.sessions--;
-    s.bytesIn += bridge.counters.bytesIn;
-    s.bytesOut += bridge.counters.bytesOut;
+    s.bytesIn += bridge.client.bytesRead;
+    s.bytesOut += bridge.client.bytesWritten;
   }
 
   /** Closes every bridge to `backend`; returns how many were severed. */

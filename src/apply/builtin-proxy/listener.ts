@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { Socket } from 'node:net';
 import type { Backend } from './backend-set.js';
 import { BackendSet } from './backend-set.js';
+import type { ServerFault } from './bridge.js';
 import { Bridge } from './bridge.js';
 import type { DataPathSignalKind } from '../../model/tick.js';
 
@@ -32,8 +33,10 @@ interface Waiting {
 export class ProxyListener {
   readonly backends = new BackendSet();
   private readonly server: net.Server;
-  /** parked clients; one `close` listener per client (added in accept) clears the entry, however often it re-parks */
+  /** parked clients; one `close` listener per client (added when it first parks) clears the entry, however often it re-parks */
   private readonly waiting = new Map<Socket, Waiting>();
+  /** clients that have parked at least once (their `close` listener is in place) */
+  private readonly watched = new WeakSet<Socket>();
   /** connects in progress (no greeting yet), each with how to give it up and try the pool again */
   private readonly pending = new Map<Socket, { backend: Backend; abandon: () => void }>();
   private nextId = 1;
@@ -41,8 +44,12 @@ export class ProxyListener {
   /** set while traffic is switched off: every new client is closed at once, with this reason in the log */
   refusing: string | undefined;
   rejected = 0;
+  /** one per listener, not per bridge: a bridge's server fault as a data-path signal */
+  private readonly serverFault: ServerFault | undefined;
 
   constructor(readonly options: ListenerOptions) {
+    const signal = options.onSignal;
+    this.serverFault = signal ? (b, kind, detail) => signal(b.backend, kind, detail) : undefined;
     this.server = net.createServer({ pauseOnConnect: true, noDelay: true }, (client) => this.accept(client));
   }
 
@@ -106,7 +113,6 @@ export class ProxyListener {
       return;
     }
     client.on('error', () => client.destroy());
-    client.once('close', () => this.unpark(client));
     if (this.backends.pool.length > 0) this.connect(client, new Set(), Date.now() + this.options.waitForBackendMs);
     else this.park(client, Date.now() + this.options.waitForBackendMs, 'no eligible');
   }
@@ -132,6 +138,10 @@ export class ProxyListener {
     };
     this.unpark(client);
     this.waiting.set(client, w);
+    if (!this.watched.has(client)) {
+      this.watched.add(client);
+      client.once('close', () => this.unpark(client));
+    }
   }
 
   private unpark(client: Socket): void {
@@ -216,9 +226,9 @@ export class ProxyListener {
     // MySQL servers speak first. Until the server's greeting arrives nothing has reached the client, so
     // a backend that accepts and then closes (a process being killed) or never greets (a frozen node)
     // is skipped like a refused one, and the client never sees it.
-    server.once('timeout', () => fail(`did not greet within ${this.options.connectTimeoutMs} ms`, 'no-greeting'));
-    server.once('error', (err: NodeJS.ErrnoException) => fail(`refused: ${err.message}`, err.code === 'ECONNREFUSED' ? 'refused' : 'connect-error'));
-    server.once('close', () => fail('closed the connection before its greeting', 'no-greeting'));
+    server.on('timeout', () => fail(`did not greet within ${this.options.connectTimeoutMs} ms`, 'no-greeting'));
+    server.on('error', (err: NodeJS.ErrnoException) => fail(`refused: ${err.message}`, err.code === 'ECONNREFUSED' ? 'refused' : 'connect-error'));
+    server.on('close', () => fail('closed the connection before its greeting', 'no-greeting'));
     server.once('data', (greeting: Buffer) => {
       this.pending.delete(server);
       server.setTimeout(0);
@@ -236,13 +246,13 @@ export class ProxyListener {
         this.connect(client, tried, deadline);
         return;
       }
-      const signal = this.options.onSignal;
-      const bridge = new Bridge(this.nextId++, backend.name, client, server, greeting, (b) => this.backends.remove(b),
-        signal ? (b, kind, detail) => signal(b.backend, kind, detail) : undefined);
+      const bridge = new Bridge(this.nextId++, backend.name, client, server, greeting, this.bridgeClosed, this.serverFault);
       this.backends.add(bridge);
       client.resume();
     });
   }
+
+  private readonly bridgeClosed = (b: Bridge): void => this.backends.remove(b);
 
   /** Stops accepting; waiting clients are closed; open bridges stay until drained or destroyed. */
   async close(): Promise<void> {
