@@ -13,6 +13,7 @@ import { monitorConflicts } from './monitor-conflicts.js';
 import { commentWarnings, compareRows, insertStatement, planServers } from './plan.js';
 import type { Hostgroups, ServerRow } from './servers.js';
 import { SERVER_COLUMNS, addressOf, maintenanceOf, managedGroups, parseServerRow, readGroups, topologyOf } from './servers.js';
+import { monotonicMs } from '../../model/monotonic.js';
 
 export interface ProxySqlAdapterOptions {
   admin: AdminClientOptions;
@@ -138,9 +139,9 @@ export class ProxySqlAdapter implements RouterAdapter {
   }
 
   async apply(desired: DesiredRouting): Promise<ApplyOutcome> {
-    const started = performance.now();
+    const started = monotonicMs();
     const deadline = Date.now() + (this.o.applyTimeoutMs ?? 5000);
-    const outcome = (o: Omit<ApplyOutcome, 'router' | 'durationMs'>): ApplyOutcome => ({ router: this.name, durationMs: performance.now() - started, ...o });
+    const outcome = (o: Omit<ApplyOutcome, 'router' | 'durationMs'>): ApplyOutcome => ({ router: this.name, durationMs: monotonicMs() - started, ...o });
     let client: AdminClient | undefined;
     let wrote = false;
     let before: ServerRow[] = [];
