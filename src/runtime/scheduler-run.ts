@@ -201,6 +201,8 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
         orchestrator = obs;
       })();
       step = `probing ${nodes.map((n) => n.name).join(', ')}${orc ? ` and polling Orchestrator (${orc.urls.join(', ')})` : ''}`;
+      // the apply's reads of ProxySQL's own monitors go over the admin session while the probes run
+      adapter.prefetchMonitorCheck();
       const [probed] = await Promise.all([probeCluster(nodes, probe), polled]);
       if (orchestrator) {
         timed('orchestrator');
