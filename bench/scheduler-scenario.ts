@@ -16,7 +16,8 @@ export const schedulerRun: Scenario<SchedulerRunBenchResult> = {
       nodes: sb.layout.nodes.map((n) => ({ host: n.host, port: n.sqlPort })),
       monitorUser: 'warden',
       monitorPassword: sb.password('warden'),
-      adminPort: ctx.options.basePort + 900,
+      // inside the first 300 ports of the range (the sandbox takes P..P+34, the healthchecks P+201..P+203)
+      adminPort: ctx.options.basePort + 250,
       log: ctx.log,
     });
   },

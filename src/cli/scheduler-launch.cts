@@ -15,7 +15,6 @@ import fs = require('node:fs');
 import path = require('node:path');
 import os = require('node:os');
 import vm = require('node:vm');
-import Module = require('node:module');
 
 const BUNDLE = path.join(__dirname, 'scheduler-bundle.cjs');
 
@@ -77,7 +76,8 @@ function loadBundle(source: string, st: fs.Stats): BundleExports {
   const dir = process.env.GALERA_WARDEN_CODE_CACHE === 'off' ? undefined : cacheFolder();
   const file = dir && path.join(dir, `scheduler-bundle-${st.size}-${Math.trunc(st.mtimeMs)}-${st.ino}-${process.version}-${process.arch}.cache`);
   const cachedData = file ? readCache(file) : undefined;
-  const script = new vm.Script(Module.wrap(source), { filename: BUNDLE, ...(cachedData ? { cachedData } : {}) });
+  // CommonJS's own wrapper (node:module's Module.wrap; node:module loads a dozen more internal modules)
+  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n});`, { filename: BUNDLE, ...(cachedData ? { cachedData } : {}) });
   // saved at the exit of a run that succeeded: by then V8 has compiled every function a run calls, and the cache
   // holds them too (not at a --help or a failed run's: the cache, once there, is kept)
   const full = !process.argv.includes('--help') && !process.argv.includes('-h');

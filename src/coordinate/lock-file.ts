@@ -91,6 +91,12 @@ export class LockFile {
   /** Removes the file if it is still ours. */
   release(): void {
     const cur = readInfo(this.file);
-    if (cur && cur.pid === this.info.pid && cur.since === this.info.since) fs.rmSync(this.file, { force: true });
+    if (!cur || cur.pid !== this.info.pid || cur.since !== this.info.since) return;
+    // unlinkSync: rmSync loads Node's rimraf module into every scheduler run for this one file (issue 16)
+    try {
+      fs.unlinkSync(this.file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 }

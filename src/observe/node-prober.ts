@@ -12,6 +12,7 @@ import type { ProbeOptions } from './probe-options.js';
 import { GRANTS_RECHECK_MS, readGrants } from './read-grants.js';
 import { readNodeStatus } from './read-node-status.js';
 import { readReplicationStatus } from './read-replication-status.js';
+import { monotonicMs } from '../model/monotonic.js';
 
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
@@ -50,7 +51,7 @@ export class NodeProber {
 
   /**
    * Probes the node; a call while a probe runs shares that probe. Never rejects. `since`: the moment
-   * (performance.now()) the probe's deadline counts from, default now; a cluster tick passes its own start, so
+   * (monotonicMs()) the probe's deadline counts from, default now; a cluster tick passes its own start, so
    * that timeoutMs bounds the whole tick however long starting hundreds of probes takes.
    */
   probe(since?: number): Promise<NodeObservation> {
@@ -124,7 +125,7 @@ export class NodeProber {
     const { name, host, port } = this.spec;
     const target: ProbeTarget = { node: name, host, port };
     const at = Date.now();
-    const started = performance.now();
+    const started = monotonicMs();
     let phase: ProbePhase = 'connect';
     let session: MysqlSession | undefined;
     const left = since === undefined ? this.#options.timeoutMs : Math.max(1, this.#options.timeoutMs - (started - since));
@@ -134,7 +135,7 @@ export class NodeProber {
       host,
       port,
       at,
-      latencyMs: round1(performance.now() - started),
+      latencyMs: round1(monotonicMs() - started),
       ...result,
     });
     const attempt = async (s: MysqlSession): Promise<NodeStatus> => {

@@ -5,11 +5,12 @@ import type { NodeSpec } from '../model/node.js';
 import type { ClusterObservation } from '../model/observation.js';
 import { NodeProber, probeNode } from './node-prober.js';
 import type { ProbeOptions } from './probe-options.js';
+import { monotonicMs } from '../model/monotonic.js';
 
 /** One tick over all nodes, each on a connection of its own. Never rejects. */
 export async function probeCluster(nodes: readonly Readonly<NodeSpec>[], options: ProbeOptions): Promise<ClusterObservation> {
   const at = Date.now();
-  const since = performance.now();
+  const since = monotonicMs();
   return { at, nodes: await Promise.all(nodes.map((n) => probeNode(n, options, since))) };
 }
 
@@ -24,7 +25,7 @@ export class ClusterProber {
   /** Probes every node in parallel; node order as configured. Never rejects. */
   async tick(): Promise<ClusterObservation> {
     const at = Date.now();
-    const since = performance.now();
+    const since = monotonicMs();
     return { at, nodes: await Promise.all(this.#probers.map((p) => p.probe(since))) };
   }
 

@@ -30,6 +30,7 @@ import { openRunCoordination } from './scheduler-coordination.js';
 import type { WriterStore } from '../coordinate/writer-store.js';
 import type { OrchestratorObservation } from '../model/orchestrator.js';
 import type { OrchestratorClient } from '../observe/orchestrator/orchestrator-client.js';
+import { monotonicMs } from '../model/monotonic.js';
 
 export interface SchedulerRunOptions {
   settings: PxcSchedulerSettings;
@@ -37,7 +38,7 @@ export interface SchedulerRunOptions {
   deadlineMs: number;
   log: (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
   now?: () => number;
-  /** epoch ms the deadline counts from (the process start: performance.timeOrigin); default: now */
+  /** epoch ms the deadline counts from (the process start); default: now */
   startedAt?: number;
   /** [coordination]: the store to use instead of the Galera table (tests) */
   openStore?: (p: StoreParams) => WriterStore;
@@ -120,9 +121,9 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
   const deadline = Math.min(started, o.startedAt ?? started) + o.deadlineMs;
   const s = o.settings;
   const steps: Record<string, number> = {};
-  let mark = performance.now();
+  let mark = monotonicMs();
   const timed = (name: string) => {
-    const t = performance.now();
+    const t = monotonicMs();
     steps[name] = Math.round((t - mark) * 10) / 10;
     mark = t;
   };
@@ -200,6 +201,8 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
         orchestrator = obs;
       })();
       step = `probing ${nodes.map((n) => n.name).join(', ')}${orc ? ` and polling Orchestrator (${orc.urls.join(', ')})` : ''}`;
+      // the apply's reads of ProxySQL's own monitors go over the admin session while the probes run
+      adapter.prefetchMonitorCheck();
       const [probed] = await Promise.all([probeCluster(nodes, probe), polled]);
       if (orchestrator) {
         timed('orchestrator');

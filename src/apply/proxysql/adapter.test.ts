@@ -126,4 +126,23 @@ describe('ProxySqlAdapter failure handling', () => {
     admin.exec('DELETE FROM mysql_replication_hostgroups', 'DELETE FROM global_variables WHERE variable_name=\'mysql-query_retries_on_failure\'', 'LOAD MYSQL SERVERS TO RUNTIME', 'LOAD MYSQL VARIABLES TO RUNTIME');
     await a.destroy();
   });
+
+  it('the monitor check started early (a scheduler run, while it probes) is the one the first apply reports, read once', async () => {
+    admin.exec('INSERT INTO global_variables (variable_name,variable_value) VALUES (\'mysql-query_retries_on_failure\',\'1\')', 'LOAD MYSQL VARIABLES TO RUNTIME');
+    const warnings: string[] = [];
+    const a = make({ warn: (m) => warnings.push(m) });
+    const reads = () => admin.queries.filter((q) => /mysql-query_retries_on_failure/.test(q)).length;
+    const before = reads();
+    a.prefetchMonitorCheck();
+    a.prefetchMonitorCheck();
+    for (let i = 0; reads() === before && i < 2000; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(reads() - before, 1, 'the early check reads before any apply');
+    // fixed after the early read: the apply still reports what the early check saw (it does not read again)
+    admin.exec('DELETE FROM global_variables WHERE variable_name=\'mysql-query_retries_on_failure\'', 'LOAD MYSQL VARIABLES TO RUNTIME');
+    await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }));
+    await a.apply(routing(nodes, { writers: [A], readers: [A, B, C] }));
+    assert.equal(reads() - before, 1, 'read once, by the early check');
+    assert.equal(warnings.filter((w) => /mysql-query_retries_on_failure=1/.test(w)).length, 1, warnings.join('\n'));
+    await a.destroy();
+  });
 });

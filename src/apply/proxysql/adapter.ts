@@ -13,6 +13,7 @@ import { monitorConflicts } from './monitor-conflicts.js';
 import { commentWarnings, compareRows, insertStatement, planServers } from './plan.js';
 import type { Hostgroups, ServerRow } from './servers.js';
 import { SERVER_COLUMNS, addressOf, maintenanceOf, managedGroups, parseServerRow, readGroups, topologyOf } from './servers.js';
+import { monotonicMs } from '../../model/monotonic.js';
 
 export interface ProxySqlAdapterOptions {
   admin: AdminClientOptions;
@@ -53,6 +54,8 @@ export class ProxySqlAdapter implements RouterAdapter {
   /** the last cluster-lock verdict, to log changes only */
   #holder: string | undefined;
   #checkedMonitors = false;
+  /** the monitor check started early (prefetchMonitorCheck), for the first apply to take */
+  #monitorCheck: Promise<string[]> | undefined;
 
   constructor(private readonly o: ProxySqlAdapterOptions) {
     if (!Number.isInteger(o.groups.writer) || !Number.isInteger(o.groups.reader)) throw new TypeError('hostgroups must be integers');
@@ -82,6 +85,19 @@ export class ProxySqlAdapter implements RouterAdapter {
   async #rows(client: AdminClient, table: 'mysql_servers' | 'runtime_mysql_servers'): Promise<ServerRow[]> {
     const rows = await client.query(`SELECT ${SERVER_COLUMNS} FROM ${table} WHERE hostgroup_id IN (${readGroups(this.o.groups).map(int).join(',')})`);
     return rows.map(parseServerRow);
+  }
+
+  /**
+   * Starts the first apply's check of ProxySQL's own monitors (three reads) now, on the session, so that its round
+   * trips overlap whatever the caller waits for meanwhile (a scheduler run: the probes; issue 16). The first
+   * apply takes its warnings, or its error, as if it had read them itself.
+   */
+  prefetchMonitorCheck(): void {
+    if (this.#checkedMonitors || this.#monitorCheck) return;
+    const deadline = Date.now() + (this.o.applyTimeoutMs ?? 5000);
+    this.#monitorCheck = this.#session(deadline).then((c) => monitorConflicts(c, this.o.groups));
+    // the apply reports a failure; a run that ends before its apply drops it
+    this.#monitorCheck.catch(() => undefined);
   }
 
   /** The cluster as the 8000 groups of the runtime describe it: DecideConfig.nodes for ProxySQL mode. */
@@ -138,9 +154,9 @@ export class ProxySqlAdapter implements RouterAdapter {
   }
 
   async apply(desired: DesiredRouting): Promise<ApplyOutcome> {
-    const started = performance.now();
+    const started = monotonicMs();
     const deadline = Date.now() + (this.o.applyTimeoutMs ?? 5000);
-    const outcome = (o: Omit<ApplyOutcome, 'router' | 'durationMs'>): ApplyOutcome => ({ router: this.name, durationMs: performance.now() - started, ...o });
+    const outcome = (o: Omit<ApplyOutcome, 'router' | 'durationMs'>): ApplyOutcome => ({ router: this.name, durationMs: monotonicMs() - started, ...o });
     let client: AdminClient | undefined;
     let wrote = false;
     let before: ServerRow[] = [];
@@ -153,7 +169,7 @@ export class ProxySqlAdapter implements RouterAdapter {
       }
       if (!this.#checkedMonitors) {
         this.#checkedMonitors = true;
-        for (const w of await monitorConflicts(client, this.o.groups)) this.o.warn?.(w);
+        for (const w of await (this.#monitorCheck ?? monitorConflicts(client, this.o.groups))) this.o.warn?.(w);
       }
       before = await this.#rows(client, 'mysql_servers');
       const runtime = await this.#rows(client, 'runtime_mysql_servers');
