@@ -28,6 +28,7 @@ const USAGE = `usage: npm run bench -- [options]
   --out DIR           where the JSON goes (default bench-results)
   --keep              keep the work folder (logs, configs) after a successful run
   --probe-reuse       fencing and datapath: the fencing wardens keep their probe sessions ([probe] reuseConnection = true)
+  --reform            datapath: the re-form watch instead, no fencing: two wardens at intervalMs 1000, reformWatchMs 10 and 0
   --timeout-min M     abort the whole bench after M minutes (default 60)
   --minutes N         soak: minutes of traffic with one fault a minute (default 3)`;
 
@@ -51,6 +52,7 @@ function parse(argv: string[]): BenchOptions | undefined {
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'probe-reuse': { type: 'boolean', default: false },
+      reform: { type: 'boolean', default: false },
       'timeout-min': { type: 'string' },
       minutes: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -74,6 +76,7 @@ function parse(argv: string[]): BenchOptions | undefined {
     basePort,
     keep: values.keep,
     probeReuse: values['probe-reuse'],
+    reform: values.reform,
     timeoutMin: positiveInt(values['timeout-min'], '--timeout-min', 60),
     minutes: positiveInt(values.minutes, '--minutes', 3),
   };
