@@ -20,7 +20,7 @@ export const datapathFailover: Scenario<FencingResult | ReformResult> = {
   title: 'Writer SIGKILL at the default interval (1000 ms), fencing dead: data-path trigger vs ticks only (--reform: no fencing, re-form watch on vs off)',
   run: (ctx) => {
     const rounds = ctx.options.quick ? 1 : ctx.options.rounds;
-    return ctx.options.reform ? runReformFailover(ctx, { rounds }) : runFencingFailover(ctx, { rounds, faults: ['kill'], intervalMs: DEFAULT_INTERVAL_MS, dataPath: true });
+    return ctx.options.reform ? runReformFailover(ctx, { rounds, ...(ctx.options.reformFaults && { faults: ctx.options.reformFaults }) }) : runFencingFailover(ctx, { rounds, faults: ['kill'], intervalMs: DEFAULT_INTERVAL_MS, dataPath: true });
   },
   report(r, ctx) {
     if (ctx.options.reform) {

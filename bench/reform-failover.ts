@@ -1,6 +1,7 @@
 // `npm run bench -- --only datapath --reform`: the re-form watch (docs/data-path.md, "The re-form watch") at the
-// default interval (1000 ms), without fencing. Two wardens in the same rounds, identical but for [run]
-// reformWatchMs (10 and 0), writes every 10 ms through each one's proxy on new connections. Faults:
+// default interval (1000 ms), without fencing. Four wardens in the same rounds: reformWatchMs 10 and 0, each
+// with the [routing] defaults and with retryUp 1 / minHoldMs 0 (`-nohold`); writes every 10 ms through each
+// one's proxy on new connections. Faults:
 //   kill:      the writer is SIGKILLed and nothing evicts it; the survivors form a Primary of two after Galera's
 //              suspect timeout;
 //   partition: every node is cut off from its peers (gmcast.isolate=1) until each is a non-Primary component of
@@ -24,10 +25,13 @@ import type { BenchContext } from './runner.js';
 const DEFAULT_INTERVAL_MS = 1000;
 /** how long a round waits for Galera to re-form by itself after the kill (suspect timeout PT5S, then the view change) */
 const REFORM_WAIT_MS = 30_000;
-/** after the re-forming: time for the schedule-only warden's next tick and the first writes */
+/** after the re-forming (partition: after both wardens route a writer): time for the first writes */
 const AFTER_REFORM_MS = 2500;
+/** partition: how long to wait for both wardens to route a writer after the re-forming (the hold is 8 s) */
+const ROUTED_WAIT_MS = 20_000;
 
-interface ReformWarden { id: string; reformWatchMs: number; ports: { writer: number; reader: number; health: number; api: number }; proc?: ManagedProcess }
+/** `noHold`: [routing] retryUp = 1, minHoldMs = 0 (a node back in a Primary re-enters on its first healthy observation) */
+interface ReformWarden { id: string; reformWatchMs: number; noHold?: boolean; ports: { writer: number; reader: number; health: number; api: number }; proc?: ManagedProcess }
 
 export interface ReformRound {
   fault: ReformFault;
@@ -56,10 +60,8 @@ export interface ReformResult {
 async function startWarden(ctx: BenchContext, w: ReformWarden): Promise<ManagedProcess> {
   const sb = ctx.env.sandbox;
   const file = path.join(ctx.env.o.workDir, `warden-${w.id}.toml`);
-  fs.writeFileSync(file, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), `
-[routing]
-minHoldMs = 3000
-
+  // [routing] defaults (retryUp 2, minHoldMs 8000): after a partition the hold decides when a node is back
+  fs.writeFileSync(file, mergeConfig(fs.readFileSync(sb.configPath, 'utf8'), `${w.noHold ? '\n[routing]\nretryUp = 1\nminHoldMs = 0\n' : ''}
 [run]
 intervalMs = ${DEFAULT_INTERVAL_MS}
 logLevel = "debug"
@@ -96,6 +98,8 @@ export async function runReformFailover(ctx: BenchContext, o: { rounds: number; 
   const wardens: ReformWarden[] = [
     { id: 'builtin-reform-watch', reformWatchMs: 10, ports: { writer: b + 181, reader: b + 182, health: b + 183, api: b + 184 } },
     { id: 'builtin-reform-off', reformWatchMs: 0, ports: { writer: b + 191, reader: b + 192, health: b + 193, api: b + 194 } },
+    { id: 'builtin-reform-watch-nohold', reformWatchMs: 10, noHold: true, ports: { writer: b + 221, reader: b + 222, health: b + 223, api: b + 224 } },
+    { id: 'builtin-reform-off-nohold', reformWatchMs: 0, noHold: true, ports: { writer: b + 231, reader: b + 232, health: b + 233, api: b + 234 } },
   ];
   const sb = env.sandbox;
   const isolate = async (on: boolean) => {
@@ -105,7 +109,7 @@ export async function runReformFailover(ctx: BenchContext, o: { rounds: number; 
   const rounds: ReformRound[] = [];
   try {
     for (const w of wardens) w.proc = await startWarden(ctx, w);
-    for (const fault of o.faults ?? (['kill', 'partition'] as const)) {
+    for (const fault of o.faults && o.faults.length > 0 ? o.faults : (['kill', 'partition'] as const)) {
       for (let round = 1; round <= o.rounds; round++) {
         await env.restore('node1');
         for (const w of wardens) {
@@ -140,6 +144,13 @@ export async function runReformFailover(ctx: BenchContext, o: { rounds: number; 
           reformed = () => watch.changes.find((c) => c.seen > from && c.status === 'Primary');
         }
         await waitFor('Galera to re-form by itself', REFORM_WAIT_MS, async () => (reformed() ? true : undefined), { everyMs: 20, signal: ctx.signal }).catch(() => undefined);
+        // partition: the nodes re-enter after their hold (minHoldMs 8000): the writes go on until both wardens route a writer
+        if (fault === 'partition') {
+          await waitFor('both wardens to route a writer again', ROUTED_WAIT_MS, async () => {
+            for (const w of wardens) if ((await api<{ writers: string[] }>(w.ports.api, '/api/cluster')).writers.length === 0) return undefined;
+            return true;
+          }, { everyMs: 100, signal: ctx.signal }).catch(() => undefined);
+        }
         await sleep(AFTER_REFORM_MS, ctx.signal);
         await Promise.all(writes.map((x) => x.loop.stop()));
         await watch.stop();

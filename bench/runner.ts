@@ -28,6 +28,8 @@ export interface BenchOptions {
   probeReuse?: boolean;
   /** datapath scenario: measure the re-form watch (no fencing) instead of the fencing wardens */
   reform?: boolean;
+  /** with reform: the faults (default kill and partition) */
+  reformFaults?: ('kill' | 'partition')[];
 }
 
 export interface BenchContext {
