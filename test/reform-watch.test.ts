@@ -4,7 +4,8 @@
 // Galera's suspect timeout each is a non-Primary component of one and the warden routes no writer; then the
 // isolation is lifted and the three re-form their Primary component by themselves. The test checks from the
 // recorded ticks that the tick which routed a writer again was started by the watch (router `galera`, kind
-// `view-change`), not by the schedule, and that a write through the proxy then commits. The schedule can win
+// `view-change`), not by the schedule, that a write through the proxy then commits, and that the watch kept a
+// session on a node only while no writer was routed. The schedule can win
 // the race (a scheduled tick that happens to start in the few ms between the re-forming and the watch's next
 // poll): the cycle is then run again, at most three times.
 import assert from 'node:assert/strict';
@@ -85,6 +86,15 @@ describe('re-form watch (real 3-node Galera, built-in proxy, no fencing, interva
     return Object.fromEntries(rows.map((r) => [r[0], r[1]])) as Record<string, string>;
   };
 
+  /** the warden's sessions on node 1 that live across two reads 300 ms apart: kept ones (a probe's lasts a few ms) */
+  const keptSessions = async (): Promise<string[]> => {
+    const ids = async () => new Set((await sb!.sql(1, "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = 'warden'")).map((r) => r[0]!));
+    const a = await ids();
+    await new Promise((r) => setTimeout(r, 300));
+    const b = await ids();
+    return [...a].filter((id) => b.has(id));
+  };
+
   it('partition of every node, then healed: the tick that routes a writer again is started by the watch', async () => {
     let last = '';
     for (let cycle = 1; cycle <= 3; cycle++) {
@@ -95,6 +105,7 @@ describe('re-form watch (real 3-node Galera, built-in proxy, no fencing, interva
         return true;
       }, 100);
       await waitFor('the warden to route no writer', 30_000, async () => ((await api<Cluster>('/api/cluster')).writers.length === 0 ? true : undefined), 100);
+      await waitFor('the watch\'s kept session on node1', 10_000, async () => ((await keptSessions()).length === 1 ? true : undefined), 100);
       await isolate(false);
       await waitFor('the Primary component of three re-formed', 60_000, async () => {
         for (const i of [1, 2, 3]) {
@@ -105,6 +116,8 @@ describe('re-form watch (real 3-node Galera, built-in proxy, no fencing, interva
       }, 100);
       const writer = await waitFor('a writer routed again', 30_000, async () => (await api<Cluster>('/api/cluster')).writers[0], 100);
 
+      // a writer routed: the watch has stopped and closed its sessions
+      await waitFor('the watch to close its session on node1', 10_000, async () => ((await keptSessions()).length === 0 ? true : undefined), 100);
       const decisions = (await api<Decision[]>('/api/decisions?limit=500')).filter((d) => d.seq > before).sort((a, b) => a.seq - b.seq);
       last = JSON.stringify(decisions.map((d) => [d.seq, d.writers, d.trigger.by, d.trigger.signals?.[0]?.router, d.trigger.signals?.[0]?.detail]));
       const off = decisions.findIndex((d) => d.writers.length === 0);

@@ -85,6 +85,41 @@ describe('warden loop: a tick when a re-entry hold runs out', () => {
     assert.equal(h.records.length, 2);
   });
 
+  it('a hold that runs out between the tick\'s decision and its end (a slow apply): the hold-end tick runs at once', async () => {
+    const config = testConfig({ retryUp: 1, minHoldMs: 300 });
+    let clock = 1_000_000;
+    let up = false;
+    let slowApply = false;
+    const records: TickRecord[] = [];
+    const recorder = new TickRecorder();
+    const record = recorder.record.bind(recorder);
+    recorder.record = (t, overran) => {
+      records.push(t);
+      record(t, overran);
+    };
+    const slow: RouterAdapter = {
+      ...router,
+      apply: () => {
+        // the apply outlasts the hold: the clock moves past healthySince + minHoldMs before the tick ends
+        if (slowApply) clock += 400;
+        slowApply = false;
+        return Promise.resolve({ router: 'fake', ok: true, changed: false, durationMs: 0, actions: [] });
+      },
+    };
+    const loop = new WardenLoop({ observe: () => Promise.resolve(up ? healthyCluster(config, clock) : allDown(config)), decideConfig: config, routers: [slow], recorder, intervalMs: 60_000, log: quiet(), now: () => clock });
+    loop.start();
+    await until('the first tick', () => records.length === 1);
+    up = true;
+    clock += 1000;
+    slowApply = true;
+    const seen = await loop.tick();
+    assert.deepEqual(seen.desired.writers, [], 'holding at the decision');
+    await until('the hold-end tick', () => records.length === 3);
+    await loop.stop();
+    assert.equal(records[2]!.trigger?.by, 'hold-end');
+    assert.equal(records[2]!.desired.writers.length, 1);
+  });
+
   it('stop() clears the hold timer: nothing runs after it', async () => {
     const config = testConfig({ retryUp: 1, minHoldMs: 100 });
     let up = false;

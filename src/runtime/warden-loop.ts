@@ -242,21 +242,24 @@ export class WardenLoop {
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
     const hold = this.o.decideConfig.minHoldMs;
-    if (hold <= 0 || !this.state || record.desired.writers.length > 0 || record.desired.trafficOff !== undefined) return;
-    const now = this.now();
+    const decidedAt = this.state?.at;
+    if (hold <= 0 || !this.state || decidedAt === null || decidedAt === undefined || record.desired.writers.length > 0 || record.desired.trafficOff !== undefined) return;
+    // the tick at the hold's end adds one healthy observation: enough only for a node at most one short of retryUp
+    const streak = Math.max(1, this.o.decideConfig.retryUp) - 1;
     let first: { node: string; at: number } | undefined;
     for (const [node, t] of Object.entries(this.state.nodes)) {
-      if (t.inService || t.healthySince === null) continue;
+      if (t.inService || t.healthySince === null || t.healthyStreak < streak) continue;
+      // measured against this tick's decision time: a hold that ends between the decision and now ticks at once
       const at = t.healthySince + hold;
-      if (at > now && (!first || at < first.at)) first = { node, at };
+      if (at > decidedAt && (!first || at < first.at)) first = { node, at };
     }
-    if (!first || first.at - now >= this.o.intervalMs) return;
+    if (!first || first.at - decidedAt > this.o.intervalMs) return;
     const node = first.node;
     this.holdTimer = setTimeout(() => {
       this.holdTimer = undefined;
       if (this.stopped) return;
       this.enqueue(async () => (this.stopped ? undefined : this.guardedTick(() => ({ by: 'hold-end', node })))).catch((err: unknown) => this.o.log.error({ err: (err as Error).stack }, 'tick failed'));
-    }, first.at - now);
+    }, Math.max(0, first.at - this.now()));
   }
 
   private planFencing(observation: ClusterObservation, desired: TickRecord['desired'], now: number) {
