@@ -31,7 +31,7 @@ const WRITE_EVERY_MS = 10;
 const FREEZE_MS = 3000;
 const PAUSE_MS = 1500;
 const OBSERVE_MS = 4000;
-const API = { user: 'fence', password: 'fence-bench' };
+export const API = { user: 'fence', password: 'fence-bench' };
 /** evs.join_retrans_period the bench runs with (docs/fencing.md: recommended with fencing) */
 const JOIN_RETRANS = 'PT0.1S';
 /** [run] intervalMs of the fencing warden: detection of a refused port waits half of it on average */
@@ -93,7 +93,7 @@ interface Ack { t: number; node: string; id: string }
 /** One write attempt (for the round's timeline): start, connected (greeting and login done), inserted, acked or failed. */
 export interface Attempt { start: number; connected?: number; inserted?: number; end?: number; node?: string; error?: string }
 
-function writer(ctx: BenchContext, router: string, port: number, tag: string) {
+export function writer(ctx: BenchContext, router: string, port: number, tag: string) {
   const acks: Ack[] = [];
   const attempts: Attempt[] = [];
   let stopped = false;
@@ -135,7 +135,7 @@ function writer(ctx: BenchContext, router: string, port: number, tag: string) {
   return { acks, attempts, stop: async () => { stopped = true; await Promise.all(loops); } };
 }
 
-async function api<T>(port: number, p: string, init: RequestInit = {}): Promise<T> {
+export async function api<T>(port: number, p: string, init: RequestInit = {}): Promise<T> {
   const r = await fetch(`http://127.0.0.1:${port}${p}`, { ...init, headers: { authorization: 'Basic ' + Buffer.from(`${API.user}:${API.password}`).toString('base64'), 'content-type': 'application/json' }, signal: AbortSignal.timeout(3000) });
   return (await r.json()) as T;
 }

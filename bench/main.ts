@@ -29,6 +29,8 @@ const USAGE = `usage: npm run bench -- [options]
   --out DIR           where the JSON goes (default bench-results)
   --keep              keep the work folder (logs, configs) after a successful run
   --probe-reuse       fencing and datapath: the fencing wardens keep their probe sessions ([probe] reuseConnection = true)
+  --reform            datapath: the re-form watch instead, no fencing: two wardens at intervalMs 1000, reformWatchMs 10 and 0
+  --reform-faults L   with --reform: kill and/or partition, comma-separated (default both)
   --timeout-min M     abort the whole bench after M minutes (default 60)
   --minutes N         soak: minutes of traffic with one fault a minute (default 3)`;
 
@@ -52,6 +54,8 @@ function parse(argv: string[]): BenchOptions | undefined {
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'probe-reuse': { type: 'boolean', default: false },
+      reform: { type: 'boolean', default: false },
+      'reform-faults': { type: 'string' },
       'timeout-min': { type: 'string' },
       minutes: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -63,6 +67,9 @@ function parse(argv: string[]): BenchOptions | undefined {
   const faults = list(values.faults);
   const bad = faults.filter((f) => f !== 'kill' && f !== 'freeze');
   if (bad.length > 0) throw new Error(`--faults: expected kill and/or freeze, got ${bad.join(', ')}`);
+  const reformFaults = list(values['reform-faults']);
+  const badReform = reformFaults.filter((f) => f !== 'kill' && f !== 'partition');
+  if (badReform.length > 0) throw new Error(`--reform-faults: expected kill and/or partition, got ${badReform.join(', ')}`);
   const basePort = positiveInt(values['base-port'], '--base-port', 26000, 1024);
   if (basePort + 999 > 65535) throw new Error('--base-port: too high');
   return {
@@ -75,6 +82,8 @@ function parse(argv: string[]): BenchOptions | undefined {
     basePort,
     keep: values.keep,
     probeReuse: values['probe-reuse'],
+    reform: values.reform,
+    reformFaults: reformFaults as ('kill' | 'partition')[],
     timeoutMin: positiveInt(values['timeout-min'], '--timeout-min', 60),
     minutes: positiveInt(values.minutes, '--minutes', 3),
   };

@@ -26,6 +26,10 @@ export interface BenchOptions {
   minutes: number;
   /** fencing and datapath scenarios: the fencing wardens run with [probe] reuseConnection = true */
   probeReuse?: boolean;
+  /** datapath scenario: measure the re-form watch (no fencing) instead of the fencing wardens */
+  reform?: boolean;
+  /** with reform: the faults (default kill and partition) */
+  reformFaults?: ('kill' | 'partition')[];
 }
 
 export interface BenchContext {

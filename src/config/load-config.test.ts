@@ -190,6 +190,20 @@ describe('loadConfig: bad input in the daemon sections', () => {
   it('an unknown log format', async () => {
     await bad(`${GOOD}[run]\nlogFormat = "xml"\n`, ['run.logFormat']);
   });
+
+  it('a re-form watch period that is neither 0 (off) nor 5-60000 ms', async () => {
+    for (const v of ['-1', '3', '60001', '2.5', '"10"']) {
+      const msg = await bad(`${GOOD}[run]\nreformWatchMs = ${v}\n`, ['run.reformWatchMs']);
+      assert.match(msg, /expected 0 \(off\) or a number of milliseconds from 5 to 60000/);
+    }
+  });
+});
+
+describe('loadConfig: [run] reformWatchMs', () => {
+  it('defaults to 10; 0 turns it off; 5 and 60000 are accepted', async () => {
+    assert.equal((await loadConfig(write(GOOD))).run.reformWatchMs, 10);
+    for (const v of [0, 5, 60000]) assert.equal((await loadConfig(write(`${GOOD}[run]\nreformWatchMs = ${v}\n`))).run.reformWatchMs, v);
+  });
 });
 
 describe('loadConfig: good input', () => {

@@ -39,13 +39,14 @@ export interface TickRecord {
 /**
  * What a router saw on its data path that may mean a node died: a bridge reset (`reset`) or closed by the
  * server side (`closed`), a connect refused (`refused`) or failing otherwise (`connect-error`), a greeting
- * that never came (`no-greeting`); HAProxy's error counters of a server that went up (`counters`, polled). A
- * hint to probe the node now, never a verdict on it.
+ * that never came (`no-greeting`); HAProxy's error counters of a server that went up (`counters`, polled); a
+ * change of a node's Galera view seen by the re-form watch (`view-change`, router `galera`). A hint to probe
+ * the node now, never a verdict on it.
  */
-export type DataPathSignalKind = 'reset' | 'closed' | 'refused' | 'connect-error' | 'no-greeting' | 'counters';
+export type DataPathSignalKind = 'reset' | 'closed' | 'refused' | 'connect-error' | 'no-greeting' | 'counters' | 'view-change';
 
 export interface DataPathSignal {
-  /** the router that saw it ("builtin", "haproxy"), or "probe": a kept probe session ([probe] reuseConnection) ended by the server */
+  /** the router that saw it ("builtin", "haproxy"), "probe": a kept probe session ([probe] reuseConnection) ended by the server, or "galera": the re-form watch ([run] reformWatchMs) */
   router: string;
   node: string;
   kind: DataPathSignalKind;
@@ -57,11 +58,13 @@ export interface DataPathSignal {
 /**
  * `schedule`: the interval's tick; `data-path`: run out of band on a node's data-path signal (the first
  * signals that started it; `coalesced` counts the later ones of the same node it absorbed); `again`: at once
- * after an eviction changed the view.
+ * after an eviction changed the view; `hold-end`: while no writer is routed, at the moment `node`'s re-entry hold
+ * ([routing] minHoldMs) runs out, rather than at the next scheduled tick.
  */
 export type TickTrigger =
   | { by: 'schedule' }
   | { by: 'again' }
+  | { by: 'hold-end'; node: string }
   | { by: 'data-path'; node: string; signals: DataPathSignal[]; coalesced: number };
 
 /** Session and byte counters of one node on one proxy port. */

@@ -23,6 +23,8 @@ import { RuntimeReportSource } from './report-source.js';
 import type { Readiness } from './readiness.js';
 import { readiness, staleAfterMs } from './readiness.js';
 import { DataPathTrigger } from './data-path-trigger.js';
+import { MysqlSession } from '../observe/mysql-session.js';
+import { ReformWatch } from './reform-watch.js';
 import { checkStateFolder, defaultStateFile, StateFile } from './state-file.js';
 import { instanceIdOf, writerStoreOf } from './store-from-config.js';
 import { TickRecorder } from './tick-recorder.js';
@@ -60,6 +62,8 @@ export class Daemon {
   private readonly fencer: GaleraFencer | undefined;
   /** data-path signals -> out-of-band ticks ([run] dataPathTrigger) */
   readonly trigger: DataPathTrigger | undefined;
+  /** [run] reformWatchMs: a Galera view change runs a tick at once, while no writer is routed */
+  readonly reformWatch: ReformWatch | undefined;
   private readonly unwatch: (() => void)[] = [];
   private readonly routers: RouterAdapter[];
   private store: WriterStore | undefined;
@@ -147,17 +151,39 @@ export class Daemon {
       ...(fencer ? { fencing: { config: fencer.config, execute: (plan) => fencer.execute(plan) } } : {}),
       ...(coordinator ? { coordinator } : {}),
       ...(orchestrator && config.orchestrator ? { orchestrator: { latest: () => orchestrator.latest(), config: { graceMs: config.orchestrator.graceMs } } } : {}),
+      onTick: (record) => this.reformWatch?.update(record),
     });
     this.routers = routers;
     if (config.run.dataPathTrigger) {
       const loop = this.loop;
       this.trigger = new DataPathTrigger({ floorMs: config.run.dataPathFloorMs, run: async (node, signals, coalesced) => void (await loop.triggered(node, signals, coalesced)) });
     }
+    if (config.run.reformWatchMs > 0 && config.cluster.topology === 'galera') this.reformWatch = this.reformWatchOf();
     this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats(), this.health ? () => this.readiness(this.draining) : undefined);
     this.source.topology = config.cluster.topology;
   }
 
   private draining = false;
+
+  /**
+   * Kept sessions with the probe's account, TLS and connect timeout. Its signals run a triggered tick directly,
+   * not through DataPathTrigger's floor: the watch paces itself (after a signal it is silent until a tick that
+   * started after it has ended), and a floor would only hold back its next signal (Joined, then Synced).
+   */
+  private reformWatchOf(): ReformWatch {
+    const { config, log } = this.o;
+    const probe = probeOptionsFromConfig(config);
+    const specs = new Map(config.nodes.map((n) => [n.name, n]));
+    return new ReformWatch({
+      everyMs: config.run.reformWatchMs,
+      open: (name) => {
+        const n = specs.get(name)!;
+        return new MysqlSession({ host: n.host, port: n.port }, { user: probe.user, password: probe.password.reveal(), connectTimeoutMs: probe.connectTimeoutMs, ...(probe.tls && { tls: probe.tls }), keepAlive: true });
+      },
+      signal: (s) => void this.loop.triggered(s.node, [s]),
+      log: (level, msg, fields) => log[level](fields ?? {}, msg),
+    });
+  }
 
   /** [coordination] store = "galera" (a table of the cluster, through the probe account) or "etcd" */
   private coordinator(): WriterCoordinator | undefined {
@@ -273,6 +299,7 @@ export class Daemon {
   /** Abrupt: sever everything now. */
   private stopTrigger(): void {
     for (const u of this.unwatch.splice(0)) u();
+    this.reformWatch?.stop();
     this.trigger?.stop();
   }
 

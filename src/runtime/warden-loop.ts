@@ -65,6 +65,8 @@ export interface LoopOptions {
   coordinator?: WriterCoordinator;
   /** [orchestrator]: the source's latest observation, turned into downtime and fence verdicts by decide() */
   orchestrator?: { latest(): OrchestratorObservation; config: OrchestratorVerdictConfig };
+  /** hears every recorded tick, scheduled or triggered, before the next one starts (the re-form watch); must not throw */
+  onTick?: (record: TickRecord) => void;
 }
 
 export class WardenLoop {
@@ -89,6 +91,8 @@ export class WardenLoop {
   private readonly healthState: LoopHealth = { lastTickAt: null, writers: [], routed: false, failing: null, coordination: null, trafficOff: null };
   /** the traffic switch without a coordination store (with one, the record's rules) */
   private localTraffic: TrafficSwitch;
+  /** no writer routed: a tick when the first node's re-entry hold runs out (wakeAtHoldEnd) */
+  private holdTimer: NodeJS.Timeout | undefined;
   /** the last inoperative reason logged, so that the error is logged when it appears or changes, not every tick */
   private fencingInoperative: string | null = null;
 
@@ -221,7 +225,41 @@ export class WardenLoop {
     };
     this.o.recorder.record(record, record.durationMs > this.o.intervalMs);
     this.logTick(record);
+    if (!this.stopped) {
+      this.wakeAtHoldEnd(record);
+      this.o.onTick?.(record);
+    }
     return record;
+  }
+
+  /**
+   * While a tick routes no writer, a node kept out only by its re-entry hold ([routing] minHoldMs, counted from
+   * its first healthy observation) is let in by the first tick after the hold runs out: run that tick when it
+   * does, not up to an interval later. One timer, set again after every tick; the schedule is not moved. A node
+   * that still misses retryUp observations then waits for the schedule as before.
+   */
+  private wakeAtHoldEnd(record: TickRecord): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    const hold = this.o.decideConfig.minHoldMs;
+    const decidedAt = this.state?.at;
+    if (hold <= 0 || !this.state || decidedAt === null || decidedAt === undefined || record.desired.writers.length > 0 || record.desired.trafficOff !== undefined) return;
+    // the tick at the hold's end adds one healthy observation: enough only for a node at most one short of retryUp
+    const streak = Math.max(1, this.o.decideConfig.retryUp) - 1;
+    let first: { node: string; at: number } | undefined;
+    for (const [node, t] of Object.entries(this.state.nodes)) {
+      if (t.inService || t.healthySince === null || t.healthyStreak < streak) continue;
+      // measured against this tick's decision time: a hold that ends between the decision and now ticks at once
+      const at = t.healthySince + hold;
+      if (at > decidedAt && (!first || at < first.at)) first = { node, at };
+    }
+    if (!first || first.at - decidedAt > this.o.intervalMs) return;
+    const node = first.node;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      if (this.stopped) return;
+      this.enqueue(async () => (this.stopped ? undefined : this.guardedTick(() => ({ by: 'hold-end', node })))).catch((err: unknown) => this.o.log.error({ err: (err as Error).stack }, 'tick failed'));
+    }, Math.max(0, first.at - this.now()));
   }
 
   private planFencing(observation: ClusterObservation, desired: TickRecord['desired'], now: number) {
@@ -315,6 +353,8 @@ export class WardenLoop {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     await this.running;
     await this.queue;
   }

@@ -2,7 +2,9 @@
 import * as z from 'zod';
 import { flag, millis, table, text } from './common.js';
 
-export const RUN_DEFAULTS = { intervalMs: 1000, logLevel: 'info', logFormat: 'json', history: 500, dataPathTrigger: true, dataPathFloorMs: 250 } as const;
+export const RUN_DEFAULTS = { intervalMs: 1000, logLevel: 'info', logFormat: 'json', history: 500, dataPathTrigger: true, dataPathFloorMs: 250, reformWatchMs: 10 } as const;
+
+const REFORM_WATCH_ERROR = 'expected 0 (off) or a number of milliseconds from 5 to 60000';
 
 export const runSection = table(
   {
@@ -15,6 +17,14 @@ export const runSection = table(
     dataPathTrigger: flag().default(RUN_DEFAULTS.dataPathTrigger),
     /** the least time between the starts of two data-path-triggered ticks for one node */
     dataPathFloorMs: millis(10, 3_600_000).default(RUN_DEFAULTS.dataPathFloorMs),
+    /**
+     * while no writer is routed and a reachable node is outside a Synced Primary component, poll the reachable
+     * nodes' Galera view (one statement each) this often and tick at once when it changes (0: off;
+     * docs/data-path.md, "The re-form watch")
+     */
+    reformWatchMs: z.int({ error: REFORM_WATCH_ERROR }).min(0, { error: REFORM_WATCH_ERROR }).max(60_000, { error: REFORM_WATCH_ERROR })
+      .refine((v) => v === 0 || v >= 5, { error: REFORM_WATCH_ERROR })
+      .default(RUN_DEFAULTS.reformWatchMs),
     /**
      * where the decision state is kept across restarts (the sticky writer, its epoch, maintenance marks);
      * relative to the config file; default /var/lib/galera-warden/<cluster.name>.state.json. Its folder must
