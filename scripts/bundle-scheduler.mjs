@@ -4,6 +4,7 @@
 import { build } from 'esbuild';
 import { chmodSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -68,9 +69,31 @@ function patch(file, text, from, to) {
   return text.slice(0, at) + to + text.slice(at + from.length);
 }
 
+// The lean MySQL client (src/observe/lean-mysql/connection.ts) stands in for mysql2 in the two modules a run
+// talks MySQL through, the probe's session and ProxySQL's admin client, and in the coordination store, which
+// takes only mysql2's escape. It hands a connection to mysql2 for what
+// it does not do (TLS, other logins), through mysql2-fallback.js, whose import of mysql2 is left alone and loads
+// only then. Its three tables and the decoder of mysql2 (mysql2-parts.js requires them by file from
+// node_modules) are bundled from the same files, patched as below.
+const LEAN = `${root}dist/src/observe/lean-mysql/connection.js`;
+const LEAN_USERS = /[\\/]dist[\\/]src[\\/](observe[\\/]mysql-session|apply[\\/]proxysql[\\/]admin-client|coordinate[\\/]galera-writer-store)\.js$/;
+const mysql2Dir = dirname(createRequire(import.meta.url).resolve('mysql2'));
+const MYSQL2_PARTS = [
+  `const names = require(${JSON.stringify(join(mysql2Dir, 'lib/constants/errors.js'))});`,
+  `const encodings = require(${JSON.stringify(join(mysql2Dir, 'lib/constants/charset_encodings.js'))});`,
+  `const strings = require(${JSON.stringify(join(mysql2Dir, 'lib/parsers/string.js'))});`,
+  `const escaper = require(${JSON.stringify(createRequire(join(mysql2Dir, 'index.js')).resolve('sql-escaper'))});`,
+  'export const errorName = (errno) => names[errno];',
+  'export const charsetEncoding = (charset) => encodings[charset];',
+  'export const decode = (buffer, encoding, start, end) => strings.decode(buffer, encoding, start, end);',
+  'export const escape = (value) => escaper.escape(value);',
+].join('\n');
+
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
+    b.onResolve({ filter: /^mysql2$/ }, (args) => (LEAN_USERS.test(args.importer) ? { path: LEAN } : undefined));
+    b.onLoad({ filter: /[\\/]dist[\\/]src[\\/]observe[\\/]lean-mysql[\\/]mysql2-parts\.js$/ }, () => ({ contents: MYSQL2_PARTS, loader: 'js', resolveDir: mysql2Dir }));
     b.onLoad({ filter: /node_modules[\\/]mysql2[\\/]lib[\\/]constants[\\/]errors\.js$/ }, (args) => ({ contents: errorTable(args.path), loader: 'js' }));
     b.onLoad({ filter: /node_modules[\\/]mysql2[\\/].*\.js$/ }, (args) => {
       let text = readFileSync(args.path, 'utf8');
