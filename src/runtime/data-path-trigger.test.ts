@@ -1,43 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DataPathSignal } from '../model/tick.js';
-import type { TriggerTimers } from './data-path-trigger.js';
 import { DataPathTrigger } from './data-path-trigger.js';
-
-/** Timers under the test's control: `advance(ms)` runs what falls due, in order. */
-class ManualTimers implements TriggerTimers {
-  t = 0;
-  private seq = 0;
-  private readonly due = new Map<number, { at: number; fn: () => void }>();
-  now(): number {
-    return this.t;
-  }
-  set(fn: () => void, ms: number): unknown {
-    const id = ++this.seq;
-    this.due.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clear(handle: unknown): void {
-    this.due.delete(handle as number);
-  }
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    for (;;) {
-      const next = [...this.due.entries()].filter(([, d]) => d.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next) break;
-      this.due.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-      await flush();
-    }
-    this.t = end;
-    await flush();
-  }
-}
-
-const flush = async () => {
-  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
-};
+import { ManualTimers } from './testing/manual-timers.js';
 
 const sig = (node: string, kind: DataPathSignal['kind'] = 'reset', at = 0): DataPathSignal => ({ router: 'builtin', node, kind, at });
 
