@@ -140,6 +140,18 @@ export async function api<T>(port: number, p: string, init: RequestInit = {}): P
   return (await r.json()) as T;
 }
 
+/** Before a round: every warden's writer back on node1, by switchover (a warden's writer is sticky). */
+export async function wardensOnNode1(ctx: BenchContext, wardens: readonly { id: string; ports: { api: number } }[]): Promise<void> {
+  for (const w of wardens) {
+    await waitFor(`${w.id} on node1`, 30_000, async () => {
+      const c = await api<{ writers: string[] }>(w.ports.api, '/api/cluster');
+      if (c.writers[0] === 'node1') return true;
+      await api(w.ports.api, '/api/switchover', { method: 'POST', body: JSON.stringify({ node: 'node1' }) }).catch(() => undefined);
+      return undefined;
+    }, { everyMs: 500, signal: ctx.signal });
+  }
+}
+
 /** Starts a warden with fencing on, its own proxy and API; node `relayed` is probed and routed through `relay`. */
 interface WardenPorts { writer: number; reader: number; health: number; api: number; relay: number }
 
@@ -246,14 +258,7 @@ export async function runFencingFailover(ctx: BenchContext, o: { rounds: number;
       for (const w of wardens) w.proc = await startFencingWarden(ctx, mode, w, relayed, o.intervalMs ?? INTERVAL_MS);
       for (let round = 1; round <= o.rounds; round++) {
         await env.restore('node1');
-        for (const w of wardens) {
-          await waitFor(`${w.id} on node1`, 30_000, async () => {
-            const c = await api<{ writers: string[] }>(w.ports.api, '/api/cluster');
-            if (c.writers[0] === 'node1') return true;
-            await api(w.ports.api, '/api/switchover', { method: 'POST', body: JSON.stringify({ node: 'node1' }) }).catch(() => undefined);
-            return undefined;
-          }, { everyMs: 500, signal: ctx.signal });
-        }
+        await wardensOnNode1(ctx, wardens);
         // Measured: under write load the view change after evs.evict waits for the next join retransmission
         // (evs.join_retrans_period, default PT1S: ~1.04 s in 6 of 8 runs); at PT0.1S it took 40-57 ms (one 177 ms).
         // Dynamic, so set on every node each round (a restarted node reads its my.cnf again).

@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { mergeConfig } from '../src/sandbox/merge-config.js';
-import { API, api, writer } from './fencing-failover.js';
+import { API, api, wardensOnNode1, writer } from './fencing-failover.js';
 import type { ManagedProcess } from './lib/procs.js';
 import { CLI } from './lib/env.js';
 import { GaleraWatch } from './lib/galera-watch.js';
@@ -112,14 +112,7 @@ export async function runReformFailover(ctx: BenchContext, o: { rounds: number; 
     for (const fault of o.faults && o.faults.length > 0 ? o.faults : (['kill', 'partition'] as const)) {
       for (let round = 1; round <= o.rounds; round++) {
         await env.restore('node1');
-        for (const w of wardens) {
-          await waitFor(`${w.id} on node1`, 30_000, async () => {
-            const c = await api<{ writers: string[] }>(w.ports.api, '/api/cluster');
-            if (c.writers[0] === 'node1') return true;
-            await api(w.ports.api, '/api/switchover', { method: 'POST', body: JSON.stringify({ node: 'node1' }) }).catch(() => undefined);
-            return undefined;
-          }, { everyMs: 500, signal: ctx.signal });
-        }
+        await wardensOnNode1(ctx, wardens);
         const writes = wardens.map((w) => ({ w, loop: writer(ctx, w.id, w.ports.writer, `${fault}${round}`) }));
         const watched = sb.layout.nodes.filter((n) => fault === 'partition' || n.name !== 'node1');
         const watch = new GaleraWatch(watched.map((n) => ({ name: n.name, host: n.host, port: n.sqlPort })), 'warden', env.wardenPassword, 5);

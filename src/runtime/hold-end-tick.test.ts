@@ -10,6 +10,7 @@ import type { ClusterObservation } from '../model/observation.js';
 import type { TickRecord } from '../model/tick.js';
 import { createLogger } from './logger.js';
 import { TickRecorder } from './tick-recorder.js';
+import type { LoopOptions } from './warden-loop.js';
 import { WardenLoop } from './warden-loop.js';
 
 const quiet = () => createLogger({ level: 'silent', format: 'json', destination: new Writable({ write: (_c, _e, d) => d() }) });
@@ -29,8 +30,8 @@ async function until(what: string, check: () => boolean, timeoutMs = 10_000): Pr
   }
 }
 
-/** The schedule is a minute: any tick after the first one the test runs itself is the hold's. */
-function setup(config: DecideConfig, view: () => ClusterObservation) {
+/** The schedule is a minute: any tick after the first one the test runs itself is the hold's. `extra`: loop options that win. */
+function setup(config: DecideConfig, view: () => ClusterObservation, extra: Partial<LoopOptions> = {}) {
   const records: TickRecord[] = [];
   const recorder = new TickRecorder();
   const record = recorder.record.bind(recorder);
@@ -38,7 +39,7 @@ function setup(config: DecideConfig, view: () => ClusterObservation) {
     records.push(t);
     record(t, overran);
   };
-  const loop = new WardenLoop({ observe: () => Promise.resolve(view()), decideConfig: config, routers: [router], recorder, intervalMs: 60_000, log: quiet() });
+  const loop = new WardenLoop({ observe: () => Promise.resolve(view()), decideConfig: config, routers: [router], recorder, intervalMs: 60_000, log: quiet(), ...extra });
   return { loop, records };
 }
 
@@ -90,13 +91,6 @@ describe('warden loop: a tick when a re-entry hold runs out', () => {
     let clock = 1_000_000;
     let up = false;
     let slowApply = false;
-    const records: TickRecord[] = [];
-    const recorder = new TickRecorder();
-    const record = recorder.record.bind(recorder);
-    recorder.record = (t, overran) => {
-      records.push(t);
-      record(t, overran);
-    };
     const slow: RouterAdapter = {
       ...router,
       apply: () => {
@@ -106,7 +100,7 @@ describe('warden loop: a tick when a re-entry hold runs out', () => {
         return Promise.resolve({ router: 'fake', ok: true, changed: false, durationMs: 0, actions: [] });
       },
     };
-    const loop = new WardenLoop({ observe: () => Promise.resolve(up ? healthyCluster(config, clock) : allDown(config)), decideConfig: config, routers: [slow], recorder, intervalMs: 60_000, log: quiet(), now: () => clock });
+    const { loop, records } = setup(config, () => (up ? healthyCluster(config, clock) : allDown(config)), { routers: [slow], now: () => clock });
     loop.start();
     await until('the first tick', () => records.length === 1);
     up = true;
