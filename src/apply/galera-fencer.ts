@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { FencingConfig, FencingOutcome, FencingPlan } from '../model/fencing.js';
 import type { NodeSpec } from '../model/node.js';
 import { Deadline, DeadlineExceeded } from '../observe/deadline.js';
-import { MysqlSession } from '../observe/mysql-session.js';
+import { MysqlSession, probeSessionOptions } from '../observe/mysql-session.js';
 import type { ProbeOptions } from '../observe/probe-options.js';
 
 /** A gcomm uuid, and nothing else: it is spliced into a SET statement. */
@@ -104,9 +104,7 @@ export class GaleraFencer {
 
   async #runFresh(node: Readonly<NodeSpec>, statements: string[], timeoutMs: number, deadline: Deadline, opened: (s: MysqlSession) => void): Promise<void> {
     const p = this.#o.probe;
-    const session = new MysqlSession(node, {
-      user: p.user, password: p.password.reveal(), connectTimeoutMs: Math.min(p.connectTimeoutMs, timeoutMs), ...(p.tls && { tls: p.tls }),
-    });
+    const session = new MysqlSession(node, probeSessionOptions(p, { connectTimeoutMs: timeoutMs }));
     opened(session);
     try {
       await deadline.race(session.ready);
@@ -127,7 +125,7 @@ export class GaleraFencer {
   async #groupCheck(node: Readonly<NodeSpec>, stallAfterMs: number, connectTimeoutMs: number): Promise<'answered' | 'stalled'> {
     if (this.#o.groupCheck) return this.#o.groupCheck(node, stallAfterMs, connectTimeoutMs);
     const p = this.#o.probe;
-    const session = new MysqlSession(node, { user: p.user, password: p.password.reveal(), connectTimeoutMs: Math.min(p.connectTimeoutMs, connectTimeoutMs), ...(p.tls && { tls: p.tls }) });
+    const session = new MysqlSession(node, probeSessionOptions(p, { connectTimeoutMs }));
     const login = new Deadline(connectTimeoutMs, () => session.destroy('group check login deadline'));
     try {
       await login.race(session.ready);

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import mysql from 'mysql2';
 import type { Connection, SslOptions } from 'mysql2';
-import type { ProbeTls } from './probe-options.js';
+import type { ProbeOptions, ProbeTls } from './probe-options.js';
 
 export interface SessionTarget {
   host: string;
@@ -19,6 +19,20 @@ export interface SessionOptions {
   connectTimeoutMs: number;
   tls?: ProbeTls;
   keepAlive?: boolean;
+}
+
+/**
+ * A session's options with the probe's account and TLS (the probe's own sessions, the fencer's, the re-form
+ * watch's): `connectTimeoutMs`, when given, can only shorten the probe's; `keepAlive` for a kept session.
+ */
+export function probeSessionOptions(p: ProbeOptions, o: { connectTimeoutMs?: number; keepAlive?: boolean } = {}): SessionOptions {
+  return {
+    user: p.user,
+    password: p.password.reveal(),
+    connectTimeoutMs: o.connectTimeoutMs === undefined ? p.connectTimeoutMs : Math.min(p.connectTimeoutMs, o.connectTimeoutMs),
+    ...(p.tls && { tls: p.tls }),
+    ...(o.keepAlive === true && { keepAlive: true }),
+  };
 }
 
 /** How long a graceful close (COM_QUIT) may take before the socket is destroyed. */

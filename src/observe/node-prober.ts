@@ -7,7 +7,7 @@ import type { NodeObservation, NodeStatus, ProbeError } from '../model/observati
 import type { ProbePhase, ProbeTarget } from './classify-error.js';
 import { classifyError, timeoutError } from './classify-error.js';
 import { Deadline, DeadlineExceeded } from './deadline.js';
-import { MysqlSession } from './mysql-session.js';
+import { MysqlSession, probeSessionOptions } from './mysql-session.js';
 import type { ProbeOptions } from './probe-options.js';
 import { GRANTS_RECHECK_MS, readGrants } from './read-grants.js';
 import { readNodeStatus } from './read-node-status.js';
@@ -110,13 +110,7 @@ export class NodeProber {
 
   #open(): MysqlSession {
     const o = this.#options;
-    const session = new MysqlSession(this.spec, {
-      user: o.user,
-      password: o.password.reveal(),
-      connectTimeoutMs: o.connectTimeoutMs,
-      ...(o.tls && { tls: o.tls }),
-      keepAlive: o.reuseConnection === true,
-    });
+    const session = new MysqlSession(this.spec, probeSessionOptions(o, { keepAlive: o.reuseConnection === true }));
     this.#current = session;
     return session;
   }

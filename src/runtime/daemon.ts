@@ -23,7 +23,7 @@ import { RuntimeReportSource } from './report-source.js';
 import type { Readiness } from './readiness.js';
 import { readiness, staleAfterMs } from './readiness.js';
 import { DataPathTrigger } from './data-path-trigger.js';
-import { MysqlSession } from '../observe/mysql-session.js';
+import { MysqlSession, probeSessionOptions } from '../observe/mysql-session.js';
 import { ReformWatch } from './reform-watch.js';
 import { checkStateFolder, defaultStateFile, StateFile } from './state-file.js';
 import { instanceIdOf, writerStoreOf } from './store-from-config.js';
@@ -178,7 +178,7 @@ export class Daemon {
       everyMs: config.run.reformWatchMs,
       open: (name) => {
         const n = specs.get(name)!;
-        return new MysqlSession({ host: n.host, port: n.port }, { user: probe.user, password: probe.password.reveal(), connectTimeoutMs: probe.connectTimeoutMs, ...(probe.tls && { tls: probe.tls }), keepAlive: true });
+        return new MysqlSession({ host: n.host, port: n.port }, probeSessionOptions(probe, { keepAlive: true }));
       },
       signal: (s) => void this.loop.triggered(s.node, [s]),
       log: (level, msg, fields) => log[level](fields ?? {}, msg),
