@@ -12,7 +12,7 @@ import mysql from 'mysql2/promise';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 import type { WardenProcess } from './support/warden-process.js';
-import { startWarden, writeConfig } from './support/warden-process.js';
+import { scrapeMetrics, startWarden, writeConfig } from './support/warden-process.js';
 
 const BASE_PORT = 27800;
 const WRITER_PORT = 27850;
@@ -102,6 +102,10 @@ describe('data-path trigger (real 3-node Galera, built-in proxy, fencing dead, i
     assert.equal(moved.trigger.node, 'node1');
     assert.ok(moved.trigger.signals!.every((s) => s.router === 'builtin' && s.node === 'node1' && ['reset', 'closed', 'refused', 'no-greeting'].includes(s.kind)));
     assert.ok(!moved.writers.includes('node1'));
+    // the same, as /metrics counts it
+    const m = await scrapeMetrics(API_PORT, AUTH);
+    assert.ok(m.value('galera_warden_datapath_ticks_total') >= 1, m.text.split('\n').filter((l) => l.includes('datapath')).join('\n'));
+    assert.ok(m.value('galera_warden_datapath_signals_total') >= m.value('galera_warden_datapath_ticks_total'));
     await waitFor('the eviction of node1 in the decision history', 30_000, async () =>
       ((await api<Decision[]>('/api/decisions?limit=500')).some((d) => d.findings.some((f) => f.code === 'FENCE_EVICTED' && f.node === 'node1')) ? true : undefined), 200);
   });

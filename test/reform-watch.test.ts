@@ -15,7 +15,7 @@ import mysql from 'mysql2/promise';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 import type { WardenProcess } from './support/warden-process.js';
-import { startWarden, writeConfig } from './support/warden-process.js';
+import { scrapeMetrics, startWarden, writeConfig } from './support/warden-process.js';
 
 const SLOT = 29;
 const BASE_PORT = 22600;
@@ -128,6 +128,11 @@ describe('re-form watch (real 3-node Galera, built-in proxy, no fencing, interva
       if (routed.trigger.by === 'schedule') continue; // the schedule won the race this time
       assert.equal(routed.trigger.by, 'data-path', `the decision routing ${writer} again (seq ${routed.seq}) was started by ${JSON.stringify(routed.trigger)}: ${last}`);
       assert.ok(routed.trigger.signals!.some((x) => x.router === 'galera' && x.kind === 'view-change'), `not started by the re-form watch: ${JSON.stringify(routed.trigger)}`);
+      // the same, as /metrics counts it
+      const m = await scrapeMetrics(API_PORT, AUTH);
+      assert.ok(m.value('galera_warden_reform_watch_signals_total') >= 1, m.text.split('\n').filter((l) => l.includes('reform_watch')).join('\n'));
+      assert.ok(m.value('galera_warden_reform_watch_polls_total') >= m.value('galera_warden_reform_watch_signals_total'));
+      assert.ok(m.value('galera_warden_reform_watch_sessions_total') >= 1);
 
       const c = await mysql.createConnection({ host: '127.0.0.1', port: WRITER_PORT, user: 'app', password: appPassword, database: 'app', connectTimeout: 30_000 });
       try {

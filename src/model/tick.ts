@@ -95,6 +95,33 @@ export interface LoopCounters {
   overruns: number;
 }
 
+/** [run] dataPathTrigger's counters since start. */
+export interface TriggerCounters {
+  signals: number;
+  /** triggered ticks started */
+  ticks: number;
+  /** signals that started no tick of their own */
+  coalesced: number;
+}
+
+/** [run] reformWatchMs: the re-form watch's counters since start. */
+export interface ReformWatchCounters {
+  /** times the watch went from idle to watching */
+  starts: number;
+  /** statements sent */
+  polls: number;
+  /** signals sent (one per change seen) */
+  signals: number;
+  /** sessions opened */
+  sessions: number;
+}
+
+/** What started out-of-band ticks (for /metrics); a part is absent while it is off. */
+export interface SignalCounters {
+  dataPath?: TriggerCounters;
+  reformWatch?: ReformWatchCounters;
+}
+
 /** Result of an operator command from the API. */
 export interface CommandResult {
   ok: boolean;
@@ -122,6 +149,8 @@ export interface ReportSource {
   /** recent ticks that changed something (role changes or findings changed), newest last */
   history(limit: number): HistoryTick[];
   counters(): LoopCounters;
+  /** the data-path trigger's and the re-form watch's counters; absent where there are none */
+  signalCounters?(): SignalCounters;
   proxyStats(): ProxyStatsSnapshot | undefined;
   /** operator commands: a switchover request and maintenance marks */
   switchover(node: string): CommandResult;

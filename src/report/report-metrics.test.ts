@@ -93,6 +93,28 @@ void describe('report metrics', () => {
     assert.equal(samples(await metrics.scrape()).get('galera_warden_ticks_total'), 6);
   });
 
+  void it('mirrors the data-path trigger and the re-form watch counters; 0 while either is off', async () => {
+    const source = failedOverSource();
+    const metrics = createReportMetrics(source, { defaultMetrics: false });
+    const off = samples(await metrics.scrape());
+    assert.equal(off.get('galera_warden_datapath_signals_total'), 0);
+    assert.equal(off.get('galera_warden_reform_watch_polls_total'), 0);
+    source.signals = { dataPath: { signals: 7, ticks: 2, coalesced: 5 }, reformWatch: { starts: 1, polls: 340, signals: 2, sessions: 3 } };
+    await metrics.scrape();
+    const on = samples(await metrics.scrape());
+    assert.equal(on.get('galera_warden_datapath_signals_total'), 7);
+    assert.equal(on.get('galera_warden_datapath_ticks_total'), 2);
+    assert.equal(on.get('galera_warden_datapath_coalesced_total'), 5);
+    assert.equal(on.get('galera_warden_reform_watch_starts_total'), 1);
+    assert.equal(on.get('galera_warden_reform_watch_polls_total'), 340);
+    assert.equal(on.get('galera_warden_reform_watch_signals_total'), 2);
+    assert.equal(on.get('galera_warden_reform_watch_sessions_total'), 3);
+    source.signals = { dataPath: { signals: 7, ticks: 2, coalesced: 5 } };
+    const watchOff = samples(await metrics.scrape());
+    assert.equal(watchOff.get('galera_warden_datapath_signals_total'), 7);
+    assert.equal(watchOff.get('galera_warden_reform_watch_polls_total'), 0);
+  });
+
   void it('drops the series of a node that left the configuration', async () => {
     const source = failedOverSource();
     const metrics = createReportMetrics(source, { defaultMetrics: false });

@@ -5,7 +5,7 @@
 // only the latest tick, so a histogram fed at scrape time would sample one tick in fifteen and mislead.
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ReaderRole, WriterRole } from '../model/decision.js';
-import type { LoopCounters, ProxyStatsSnapshot, ReportSource, TickRecord } from '../model/tick.js';
+import type { LoopCounters, ProxyStatsSnapshot, ReportSource, SignalCounters, TickRecord } from '../model/tick.js';
 
 export const WRITER_ROLES: readonly WriterRole[] = ['writer', 'backup', 'offline_soft', 'offline_hard', 'maintenance', 'none'];
 export const READER_ROLES: readonly ReaderRole[] = ['reader', 'backup', 'offline_soft', 'offline_hard', 'maintenance', 'none'];
@@ -13,6 +13,7 @@ export const READER_ROLES: readonly ReaderRole[] = ['reader', 'backup', 'offline
 interface Snapshot {
   tick: TickRecord | undefined;
   counters: LoopCounters;
+  signals: SignalCounters;
   stats: ProxyStatsSnapshot | undefined;
   marks: Set<string>;
 }
@@ -32,6 +33,7 @@ export function createReportMetrics(source: ReportSource, options: { defaultMetr
   const read = (): Snapshot => ({
     tick: source.latest(),
     counters: source.counters(),
+    signals: source.signalCounters?.() ?? {},
     stats: source.proxyStats(),
     marks: new Set(source.maintenanceMarks()),
   });
@@ -153,6 +155,29 @@ export function createReportMetrics(source: ReportSource, options: { defaultMetr
   });
   counter('galera_warden_rejected_connections_total', 'Client connections the built-in proxy closed for want of an eligible backend.', [], (s, set) => {
     set({}, s.stats?.rejected ?? 0);
+  });
+
+  // 0 while the trigger or the watch is off ([run] dataPathTrigger, reformWatchMs say which)
+  counter('galera_warden_datapath_signals_total', 'Data-path signals (a bridge reset or closed by the node, a refused or failed connect, a missing greeting, HAProxy\'s error counters, a kept probe session ended) since start.', [], (s, set) => {
+    if (s.signals.dataPath) set({}, s.signals.dataPath.signals);
+  });
+  counter('galera_warden_datapath_ticks_total', 'Ticks the data-path trigger started since start.', [], (s, set) => {
+    if (s.signals.dataPath) set({}, s.signals.dataPath.ticks);
+  });
+  counter('galera_warden_datapath_coalesced_total', 'Data-path signals that started no tick of their own (one in flight for the node, or within dataPathFloorMs of the last).', [], (s, set) => {
+    if (s.signals.dataPath) set({}, s.signals.dataPath.coalesced);
+  });
+  counter('galera_warden_reform_watch_starts_total', 'Times the re-form watch started watching (no writer routed while a reachable node was outside a Synced Primary component).', [], (s, set) => {
+    if (s.signals.reformWatch) set({}, s.signals.reformWatch.starts);
+  });
+  counter('galera_warden_reform_watch_polls_total', 'Status statements the re-form watch sent.', [], (s, set) => {
+    if (s.signals.reformWatch) set({}, s.signals.reformWatch.polls);
+  });
+  counter('galera_warden_reform_watch_signals_total', 'Galera view changes the re-form watch saw, each running a tick.', [], (s, set) => {
+    if (s.signals.reformWatch) set({}, s.signals.reformWatch.signals);
+  });
+  counter('galera_warden_reform_watch_sessions_total', 'Sessions the re-form watch opened.', [], (s, set) => {
+    if (s.signals.reformWatch) set({}, s.signals.reformWatch.sessions);
   });
 
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });

@@ -159,7 +159,10 @@ export class Daemon {
       this.trigger = new DataPathTrigger({ floorMs: config.run.dataPathFloorMs, run: async (node, signals, coalesced) => void (await loop.triggered(node, signals, coalesced)) });
     }
     if (config.run.reformWatchMs > 0 && config.cluster.topology === 'galera') this.reformWatch = this.reformWatchOf();
-    this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats(), this.health ? () => this.readiness(this.draining) : undefined);
+    this.source = new RuntimeReportSource(config.cluster.name, this.recorder, this.loop, config.nodes.map((n) => n.name), () => this.proxy?.stats(), this.health ? () => this.readiness(this.draining) : undefined, () => ({
+      ...(this.trigger ? { dataPath: { ...this.trigger.counters } } : {}),
+      ...(this.reformWatch ? { reformWatch: { ...this.reformWatch.counters } } : {}),
+    }));
     this.source.topology = config.cluster.topology;
   }
 

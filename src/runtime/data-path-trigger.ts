@@ -3,7 +3,7 @@
 // flight; signals that arrive while it runs are absorbed by it; a signal that arrives after it ended but
 // within `floorMs` of its start waits for the floor's end, and all such signals then start one tick together.
 // A signal is only a reason to probe now: the tick's probes and decide() judge the node.
-import type { DataPathSignal } from '../model/tick.js';
+import type { DataPathSignal, TriggerCounters } from '../model/tick.js';
 
 export interface TriggerTimers {
   now(): number;
@@ -17,14 +17,6 @@ export interface DataPathTriggerOptions {
   /** runs one triggered tick for `node`; `coalesced`: later signals of the node it absorbed so far */
   run(node: string, signals: DataPathSignal[], coalesced: () => number): Promise<void>;
   timers?: TriggerTimers;
-}
-
-export interface TriggerCounters {
-  signals: number;
-  /** triggered ticks started */
-  ticks: number;
-  /** signals that started no tick of their own */
-  coalesced: number;
 }
 
 interface NodeState {

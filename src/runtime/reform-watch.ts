@@ -7,7 +7,7 @@
 // change, at most one triggered tick of its own queued); it stops, closing its sessions, as soon as a tick
 // routes a writer again or no reachable node is outside a Synced Primary, and when the warden stops.
 import { WSREP_STATE } from '../model/observation.js';
-import type { DataPathSignal, TickRecord } from '../model/tick.js';
+import type { DataPathSignal, ReformWatchCounters, TickRecord } from '../model/tick.js';
 import { parseIndex, parseInteger, toVariableMap } from '../observe/parse-status.js';
 import type { TriggerTimers } from './data-path-trigger.js';
 
@@ -39,17 +39,6 @@ export interface ReformWatchOptions {
   /** epoch ms for the signal's `at` */
   epochNow?: () => number;
   log?: (level: 'info' | 'debug', msg: string, fields?: Record<string, unknown>) => void;
-}
-
-export interface ReformWatchCounters {
-  /** times the watch went from idle to watching */
-  starts: number;
-  /** statements sent */
-  polls: number;
-  /** signals sent (one per change seen) */
-  signals: number;
-  /** sessions opened */
-  sessions: number;
 }
 
 /** One statement, three rows: what the watch reads per node per poll. */

@@ -1,6 +1,6 @@
 // The runtime's side of the report interface: recorded ticks, counters, proxy statistics, and the
 // operator commands (switchover, maintenance marks), checked against the latest decision.
-import type { CommandResult, HistoryTick, LoopCounters, ProxyStatsSnapshot, Readiness, ReportSource, TickRecord } from '../model/tick.js';
+import type { CommandResult, HistoryTick, LoopCounters, ProxyStatsSnapshot, Readiness, ReportSource, SignalCounters, TickRecord } from '../model/tick.js';
 import type { TrafficRequest, TrafficResult, TrafficState } from '../model/traffic.js';
 import type { TickRecorder } from './tick-recorder.js';
 import type { WardenLoop } from './warden-loop.js';
@@ -17,7 +17,12 @@ export class RuntimeReportSource implements ReportSource {
     private readonly nodeNames: readonly string[],
     private readonly stats: () => ProxyStatsSnapshot | undefined,
     private readonly ready?: () => Readiness,
+    private readonly signals?: () => SignalCounters,
   ) {}
+
+  signalCounters(): SignalCounters {
+    return this.signals?.() ?? {};
+  }
 
   readiness(): Readiness | null {
     return this.ready?.() ?? null;

@@ -11,6 +11,12 @@ export function writeConfig(baseConfig: string, extra: string, file: string): st
   return file;
 }
 
+/** One scrape of a warden's /metrics: `value(name)` reads an unlabelled series (NaN when absent). */
+export async function scrapeMetrics(apiPort: number, authorization: string): Promise<{ text: string; value(name: string): number }> {
+  const text = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`, { headers: { authorization } })).text();
+  return { text, value: (name) => Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN) };
+}
+
 /**
  * The extra TOML of a `run` instance that shares the Galera-table writer record: fast ticks and probes, its
  * own state file, the built-in proxy on port..port+2 (writer, reader, health) and the API on port+3.

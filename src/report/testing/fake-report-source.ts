@@ -1,6 +1,6 @@
 // A ReportSource for tests: ticks are recorded by hand, operator commands are recorded and answered by
 // replaceable handlers, counters and proxy stats are plain fields a test may change at any time.
-import type { CommandResult, LoopCounters, ProxyStatsSnapshot, ReportSource, TickRecord } from '../../model/tick.js';
+import type { CommandResult, LoopCounters, ProxyStatsSnapshot, ReportSource, SignalCounters, TickRecord } from '../../model/tick.js';
 import type { TrafficRequest, TrafficResult, TrafficState } from '../../model/traffic.js';
 import { T0 } from './tick-fixtures.js';
 
@@ -10,6 +10,8 @@ export class FakeReportSource implements ReportSource {
   topology: 'galera' | 'replication' = 'galera';
   loop: LoopCounters = { ticks: 0, failovers: 0, applyErrors: 0, overruns: 0 };
   proxy: ProxyStatsSnapshot | undefined;
+  /** the data-path trigger's and the re-form watch's counters, as a test sets them */
+  signals: SignalCounters = {};
   readonly marks = new Set<string>();
   readonly switchoverCalls: string[] = [];
   readonly maintenanceCalls: { node: string; on: boolean }[] = [];
@@ -53,6 +55,10 @@ export class FakeReportSource implements ReportSource {
 
   counters(): LoopCounters {
     return { ...this.loop };
+  }
+
+  signalCounters(): SignalCounters {
+    return { ...this.signals };
   }
 
   proxyStats(): ProxyStatsSnapshot | undefined {
