@@ -162,3 +162,44 @@ describe('scheduler run with the shared writer record (in-memory store)', () => 
     assert.deepEqual(cell.record?.writers, online(100), 'the new writer was recorded before it was routed');
   });
 });
+
+describe('scheduler run: connections to the nodes opened ahead of the probes (the previous run\'s nodes)', () => {
+  let nodes: FakeGaleraServer[] = [];
+  let admin: FakeProxySqlAdmin;
+  let dir: string;
+  const until = async (cond: () => boolean) => {
+    while (!cond()) await new Promise((r) => setTimeout(r, 5));
+  };
+  before(async () => {
+    nodes = await Promise.all([0, 1, 2, 3].map(() => FakeGaleraServer.start()));
+    admin = await FakeProxySqlAdmin.start({ monitorUser: 'warden' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-run-'));
+  });
+  after(async () => {
+    await admin.close();
+    for (const n of nodes) await n.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a node still in the topology is probed on the connection opened for it; one that moved gets its own, and the unused one is closed unread', async () => {
+    const settings = parsePxcSchedulerConfig(`[global]\nlockfilepath = "${dir}"\n[proxysql]\nhost = "127.0.0.1"\nport = ${admin.port}\nuser = "admin"\npassword = "admin"\n[pxccluster]\nhgW = 100\nhgR = 101\nretryUp = 0\nretryDown = 0\n`, path.join(dir, 'config.toml'));
+    const [a, b, c, moved] = nodes as [FakeGaleraServer, FakeGaleraServer, FakeGaleraServer, FakeGaleraServer];
+    seedExample({ exec: (...s: string[]) => admin.exec(...s) }, { writer: 100, reader: 101 }, [a, b, c].map((n) => ({ host: n.host, port: n.port })));
+    const first = await runScheduler({ settings, deadlineMs: 8000, log: () => undefined });
+    assert.equal(first.exitCode, 0, first.message);
+    // the third node moves to another port
+    seedExample({ exec: (...s: string[]) => admin.exec(...s) }, { writer: 100, reader: 101 }, [a, b, moved].map((n) => ({ host: n.host, port: n.port })));
+    const before = nodes.map((n) => ({ connections: n.connections, queries: n.queries.length, quits: n.quits }));
+    const second = await runScheduler({ settings, deadlineMs: 8000, log: () => undefined });
+    assert.equal(second.exitCode, 0, second.message);
+    await until(() => nodes.every((n) => n.openConnections === 0));
+    for (const [i, n] of [a, b, moved].entries()) {
+      const k = i < 2 ? i : 3;
+      assert.equal(n.connections, before[k]!.connections + 1, `node ${k}: one connection, the probe's`);
+      assert.equal(n.quits, before[k]!.quits + 1, `node ${k}: the probe logged in and said goodbye`);
+    }
+    assert.equal(c.connections, before[2]!.connections + 1, 'the old address got the connection opened for it');
+    assert.equal(c.queries.length, before[2]!.queries, 'nothing was sent on it');
+    assert.deepEqual(second.routed?.writers, [`${a.host}:${a.port}`]);
+  });
+});
