@@ -68,8 +68,8 @@ export class MysqlSession {
   #byUs = false;
   #onLost: ((reset: boolean) => void) | undefined;
 
-  /** `socket`: a connection to the target opened beforehand (PreopenedSockets), connected or connecting, nothing sent on it */
-  constructor(target: SessionTarget, options: SessionOptions, socket: net.Socket = net.connect({ host: target.host, port: target.port })) {
+  constructor(target: SessionTarget, options: SessionOptions) {
+    const socket = net.connect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
     // Node checks a TLS server's identity against servername || host || socket._host || 'localhost'.
     // mysql2 gives neither for an IP address, and net leaves _host empty for one: without this, a node
@@ -77,11 +77,9 @@ export class MysqlSession {
     const identity = options.tls?.serverName ?? target.host;
     if (options.tls && net.isIP(identity) !== 0) (socket as unknown as { _host: string | null })._host = identity;
     if (options.keepAlive) socket.setKeepAlive(true, 10_000);
-    if (socket.connecting) {
-      socket.once('connect', () => {
-        this.#tcpConnected = true;
-      });
-    } else this.#tcpConnected = true;
+    socket.once('connect', () => {
+      this.#tcpConnected = true;
+    });
     socket.once('close', (hadError: boolean) => {
       const lost = !this.#byUs && this.#loggedIn ? this.#onLost : undefined;
       this.#onLost = undefined;

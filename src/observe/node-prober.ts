@@ -110,7 +110,7 @@ export class NodeProber {
 
   #open(): MysqlSession {
     const o = this.#options;
-    const session = new MysqlSession(this.spec, probeSessionOptions(o, { keepAlive: o.reuseConnection === true }), o.takeSocket?.(this.spec.host, this.spec.port));
+    const session = new MysqlSession(this.spec, probeSessionOptions(o, { keepAlive: o.reuseConnection === true }));
     this.#current = session;
     return session;
   }

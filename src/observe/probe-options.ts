@@ -1,6 +1,5 @@
 // What a probe needs to log in: credentials, timeouts, TLS. Built once from the config (or from
 // command-line flags) and shared by every probe, so mysql2 reuses one TLS context for all of them.
-import type net from 'node:net';
 import { Secret } from '../config/secret.js';
 import type { WardenConfig } from '../config/warden-config.js';
 
@@ -29,8 +28,6 @@ export interface ProbeOptions {
   checkGrants?: boolean;
   /** also read read_only and SHOW SLAVE STATUS ([cluster] topology = "replication"); needs REPLICATION CLIENT / SLAVE MONITOR */
   replication?: boolean;
-  /** a connection to host:port opened beforehand, for a probe's new session (scheduler mode: PreopenedSockets) */
-  takeSocket?: (host: string, port: number) => net.Socket | undefined;
 }
 
 export function probeOptionsFromConfig(config: WardenConfig): ProbeOptions {

@@ -20,7 +20,6 @@ import type { DecideNode } from '../model/decide-config.js';
 import type { ApplyOutcome } from '../model/tick.js';
 import { probeCluster } from '../observe/probe-cluster.js';
 import type { ProbeOptions } from '../observe/probe-options.js';
-import { PreopenedSockets } from '../observe/preopened-sockets.js';
 import { StateFile } from './state-file.js';
 import { LockFile } from '../coordinate/lock-file.js';
 import { adoptedState, parseProbeMemo, skipSlowProbes } from '../coordinate/cold-start.js';
@@ -134,8 +133,6 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
     return done({ status: 'locked', exitCode: 0, message: `another run (pid ${attempt.holder.pid} on ${attempt.holder.host}) holds ${lockFilePath(s)}: exiting` });
   }
   if (attempt.tookOver) o.log('warn', `took over a stale lock file ${lockFilePath(s)} (pid ${attempt.tookOver.pid})`);
-  const probeMemo = parseProbeMemo(readText(probeMemoPath(s)));
-  let early: PreopenedSockets | undefined;
   const admin: AdminClientOptions = {
     host: s.proxysql.host, port: s.proxysql.port, user: s.proxysql.user, password: new Secret(s.proxysql.password),
     // inner steps stop a little before the run's own deadline, so that their precise error is the one reported
@@ -167,10 +164,6 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
       step = `reading monitor credentials and hostgroups from ${where}`;
       const vars = await client.query("SELECT variable_name, variable_value FROM runtime_global_variables WHERE variable_name IN ('mysql-monitor_username','mysql-monitor_password')");
       const v = Object.fromEntries(vars.map((r) => [r.variable_name ?? '', r.variable_value ?? '']));
-      // the nodes the previous run probed, connected now (not before: only a run that got this far probes, and a
-      // connection dropped before its login counts against ProxySQL's host in the server's max_connect_errors):
-      // their connects and greetings happen while the topology is read. With TLS the probes connect as before.
-      if (!s.probe.tls) early = PreopenedSockets.open(Object.values(probeMemo.nodes).map((n) => n.last));
       const session = client;
       const groups = hostgroups(s.cluster.hgW, s.cluster.hgR, s.cluster.bckHgW, s.cluster.bckHgR);
       const adapterFor = (known?: readonly DecideNode[]) => new ProxySqlAdapter({
@@ -193,7 +186,6 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
         connectTimeoutMs: Math.max(1, Math.min(s.probe.timeoutMs, deadline - now() - 500)),
         ...(s.probe.tls ? { tls: { ...readTls(s.probe.tls), verifyCertificate: true, verifyIdentity: false } } : {}),
         ...(s.decide.topology === 'replication' ? { replication: true } : {}),
-        ...(early ? { takeSocket: (host: string, port: number) => early?.take(host, port) } : {}),
       };
       // [orchestrator]: one poll beside the probes, ended by the same budget as they are
       const orc = s.orchestrator;
@@ -212,14 +204,12 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
       // the apply's reads of ProxySQL's own monitors go over the admin session while the probes run
       adapter.prefetchMonitorCheck();
       const [probed] = await Promise.all([probeCluster(nodes, probe), polled]);
-      // a node the previous run probed that is not in the topology any more (or moved)
-      early?.close();
       if (orchestrator) {
         timed('orchestrator');
         const obs: OrchestratorObservation = orchestrator;
         o.log(obs.leader === null || obs.problems.length > 0 ? 'warn' : 'debug', obs.leader === null ? `orchestrator: ${obs.problems[0]?.message ?? 'no leader'}` : `orchestrator: leader ${obs.leader}${obs.problems.length > 0 ? `; ${obs.problems.map((p) => p.message).join('; ')}` : ''}`, { leader: obs.leader });
       }
-      const skip = skipSlowProbes(probed, probeMemo, s.decide.maxObservationAgeMs);
+      const skip = skipSlowProbes(probed, parseProbeMemo(readText(probeMemoPath(s))), s.decide.maxObservationAgeMs);
       for (const n of skip.skipped) o.log('warn', `${n}: probe slower than checkTimeOut (${probe.timeoutMs} ms): node skipped for this run, judged on the previous run's observation`, { node: n });
       const observation = skip.observation;
       timed('probe');
@@ -298,7 +288,6 @@ export async function runScheduler(o: SchedulerRunOptions): Promise<SchedulerRun
     return done({ status: 'failed', exitCode: 1, message: (err as Error).message, error: { code, message: (err as Error).message } });
   } finally {
     clearTimeout(timer);
-    early?.destroy();
     client?.destroy();
     coordination?.store.destroy();
     attempt.lock.release();
