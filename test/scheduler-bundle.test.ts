@@ -1,7 +1,7 @@
 // galera-warden-scheduler as ProxySQL's scheduler starts it (dist/src/cli/scheduler-launch.cjs, a process per run),
 // against the ProxySQL admin double and fake nodes: the bundle is split in two by `npm run build`
-// (scripts/bundle-scheduler.mjs). A normal run reads only the main bundle (and mysql2's error names, for the probe's
-// refused access check); what it never runs is in scheduler-extra.cjs, which the launcher loads on first use: mysql2
+// (scripts/bundle-scheduler.mjs). A normal run reads only the main bundle (the errors it meets, the probe's refused
+// access check among them, are named without scheduler-error-names.txt); what it never runs is in scheduler-extra.cjs, which the launcher loads on first use: mysql2
 // for a connection the lean client hands over (here a probe with TLS), and the [orchestrator] poll (with zod).
 // A preloaded hook reports every read of the two side files. Ports 22440-22449.
 import assert from 'node:assert/strict';
@@ -74,7 +74,7 @@ describe('the scheduler bundle and its second file (galera-warden-scheduler proc
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a run reads the main bundle only (and the error names, for the refused access check): scheduler-extra.cjs stays unread', async () => {
+  it('a run reads the main bundle only: scheduler-extra.cjs and scheduler-error-names.txt stay unread', async () => {
     const config = writePxcConfig({ dir, adminPort: admin.port });
     const first = await run(config);
     assert.equal(first.code, 0, first.out);
@@ -82,7 +82,7 @@ describe('the scheduler bundle and its second file (galera-warden-scheduler proc
     const second = await run(config);
     assert.equal(second.code, 0, second.out);
     assert.equal(statusOf(second), 'unchanged', second.out);
-    for (const r of [first, second]) assert.deepEqual(r.reads, ['scheduler-error-names.txt'], r.out);
+    for (const r of [first, second]) assert.deepEqual(r.reads, [], r.out);
   });
 
   it('a probe with TLS goes to mysql2, loaded from scheduler-extra.cjs: the nodes (no TLS) are out with PROBE_TLS', async () => {
