@@ -13,6 +13,29 @@ import { uptimeMs } from '../model/monotonic.js';
 
 const RANK = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 } as const;
 
+/** set once a write had to go through process.stdout / process.stderr: later lines follow it there, in order */
+let streamed = false;
+
+/**
+ * A log line to fd 1 or 2 with one write(2): process.stdout on a pipe builds a socket first (~1 ms of a run that
+ * writes one line). Through the stream when the descriptor would block, and from then on.
+ */
+function emit(fd: 1 | 2, line: string): void {
+  const stream = (): NodeJS.WriteStream => (fd === 1 ? process.stdout : process.stderr);
+  if (streamed) {
+    stream().write(line);
+    return;
+  }
+  const bytes = Buffer.from(line);
+  let sent = 0;
+  try {
+    while (sent < bytes.length) sent += fs.writeSync(fd, bytes, sent);
+  } catch {
+    streamed = true;
+    stream().write(bytes.subarray(sent));
+  }
+}
+
 function logger(s: PxcSchedulerSettings | undefined) {
   const min = RANK[s?.log.level ?? 'info'];
   const toFile = s?.log.target === 'file' && s.log.file !== undefined ? s.log.file : undefined;
@@ -20,8 +43,7 @@ function logger(s: PxcSchedulerSettings | undefined) {
     if (RANK[level] < min && level !== 'error') return;
     const line = `${JSON.stringify({ level, time: new Date().toISOString(), pid: process.pid, ...fields, msg })}\n`;
     if (toFile) fs.appendFileSync(toFile, line);
-    else if (RANK[level] >= RANK.warn) process.stderr.write(line);
-    else process.stdout.write(line);
+    else emit(RANK[level] >= RANK.warn ? 2 : 1, line);
   };
 }
 

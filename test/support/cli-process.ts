@@ -21,11 +21,11 @@ export function runCli(args: string[], timeoutMs = 30_000): Promise<CliResult> {
   return runNodeScript(CLI, args, timeoutMs);
 }
 
-/** Runs a Node.js script to completion (SIGKILLed by pid after timeoutMs); `ms` is process start to exit. */
-export function runNodeScript(script: string, args: string[], timeoutMs = 30_000): Promise<CliResult & { ms: number }> {
+/** Runs a Node.js script to completion (SIGKILLed by pid after timeoutMs); `ms` is process start to exit. `nodeArgs`: Node's own options, before the script. */
+export function runNodeScript(script: string, args: string[], timeoutMs = 30_000, nodeArgs: string[] = []): Promise<CliResult & { ms: number }> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
     let stderr = '';

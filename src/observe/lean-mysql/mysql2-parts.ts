@@ -4,7 +4,8 @@
 // mysql2's escape (its sql-escaper's) for the modules that use only that of mysql2. mysql2 does
 // not export these paths, so they are required by file from mysql2's folder, on first use (the error table
 // alone costs ~6 ms to load). scripts/bundle-scheduler.mjs replaces this module in the scheduler bundle by
-// plain requires of the same files, which it bundles (and patches) like the rest of mysql2.
+// plain requires of the same files, which it bundles (and patches) like the rest of mysql2; there the error
+// names are read from scheduler-error-names.txt at the first error, and iconv-lite comes from scheduler-extra.cjs.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
