@@ -158,27 +158,21 @@ export function createReportMetrics(source: ReportSource, options: { defaultMetr
   });
 
   // 0 while the trigger or the watch is off ([run] dataPathTrigger, reformWatchMs say which)
-  counter('galera_warden_datapath_signals_total', 'Data-path signals (a bridge reset or closed by the node, a refused or failed connect, a missing greeting, HAProxy\'s error counters, a kept probe session ended) since start.', [], (s, set) => {
-    if (s.signals.dataPath) set({}, s.signals.dataPath.signals);
-  });
-  counter('galera_warden_datapath_ticks_total', 'Ticks the data-path trigger started since start.', [], (s, set) => {
-    if (s.signals.dataPath) set({}, s.signals.dataPath.ticks);
-  });
-  counter('galera_warden_datapath_coalesced_total', 'Data-path signals that started no tick of their own (one in flight for the node, or within dataPathFloorMs of the last).', [], (s, set) => {
-    if (s.signals.dataPath) set({}, s.signals.dataPath.coalesced);
-  });
-  counter('galera_warden_reform_watch_starts_total', 'Times the re-form watch started watching (no writer routed while a reachable node was outside a Synced Primary component).', [], (s, set) => {
-    if (s.signals.reformWatch) set({}, s.signals.reformWatch.starts);
-  });
-  counter('galera_warden_reform_watch_polls_total', 'Status statements the re-form watch sent.', [], (s, set) => {
-    if (s.signals.reformWatch) set({}, s.signals.reformWatch.polls);
-  });
-  counter('galera_warden_reform_watch_signals_total', 'Galera view changes the re-form watch saw, each running a tick.', [], (s, set) => {
-    if (s.signals.reformWatch) set({}, s.signals.reformWatch.signals);
-  });
-  counter('galera_warden_reform_watch_sessions_total', 'Sessions the re-form watch opened.', [], (s, set) => {
-    if (s.signals.reformWatch) set({}, s.signals.reformWatch.sessions);
-  });
+  const signalCounters: [string, string, (c: SignalCounters) => number | undefined][] = [
+    ['galera_warden_datapath_signals_total', 'Data-path signals (a bridge reset or closed by the node, a refused or failed connect, a missing greeting, HAProxy\'s error counters, a kept probe session ended) since start.', (c) => c.dataPath?.signals],
+    ['galera_warden_datapath_ticks_total', 'Ticks the data-path trigger started since start.', (c) => c.dataPath?.ticks],
+    ['galera_warden_datapath_coalesced_total', 'Data-path signals that started no tick of their own (one in flight for the node, or within dataPathFloorMs of the last).', (c) => c.dataPath?.coalesced],
+    ['galera_warden_reform_watch_starts_total', 'Times the re-form watch started watching (no writer routed while a reachable node was outside a Synced Primary component).', (c) => c.reformWatch?.starts],
+    ['galera_warden_reform_watch_polls_total', 'Status statements the re-form watch sent.', (c) => c.reformWatch?.polls],
+    ['galera_warden_reform_watch_signals_total', 'Galera view changes the re-form watch saw, each running a tick.', (c) => c.reformWatch?.signals],
+    ['galera_warden_reform_watch_sessions_total', 'Sessions the re-form watch opened.', (c) => c.reformWatch?.sessions],
+  ];
+  for (const [name, help, pick] of signalCounters) {
+    counter(name, help, [], (s, set) => {
+      const v = pick(s.signals);
+      if (v !== undefined) set({}, v);
+    });
+  }
 
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
