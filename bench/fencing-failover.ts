@@ -17,6 +17,7 @@ import mysql from 'mysql2/promise';
 import { mergeConfig } from '../src/sandbox/merge-config.js';
 import type { ManagedProcess } from './lib/procs.js';
 import { CLI } from './lib/env.js';
+import { proxyApiSections } from './lib/warden.js';
 import { GaleraWatch } from './lib/galera-watch.js';
 import type { ViewChange } from './lib/galera-watch.js';
 import type { Summary } from './lib/analysis.js';
@@ -182,21 +183,7 @@ logLevel = "debug"
 dataPathTrigger = ${w.trigger}
 stateFile = "${path.join(ctx.env.o.workDir, `warden-${w.id}-${mode}.state.json`)}"
 
-[proxy]
-host = "127.0.0.1"
-writerPort = ${ports.writer}
-readerPort = ${ports.reader}
-healthPort = ${ports.health}
-waitForBackendMs = 20000
-connectTimeoutMs = 250
-drainMs = 500
-
-[api]
-host = "127.0.0.1"
-port = ${ports.api}
-user = "${API.user}"
-password = "${API.password}"
-
+${proxyApiSections(ports, API, { connectTimeoutMs: 250, drainMs: 500 })}
 [fencing]
 mode = "${mode}"
 windowMs = 10000

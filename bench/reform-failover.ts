@@ -15,6 +15,7 @@ import { mergeConfig } from '../src/sandbox/merge-config.js';
 import { API, api, wardensOnNode1, writer } from './fencing-failover.js';
 import type { ManagedProcess } from './lib/procs.js';
 import { CLI } from './lib/env.js';
+import { proxyApiSections } from './lib/warden.js';
 import { GaleraWatch } from './lib/galera-watch.js';
 import type { ViewChange } from './lib/galera-watch.js';
 import type { Summary } from './lib/analysis.js';
@@ -67,22 +68,7 @@ intervalMs = ${DEFAULT_INTERVAL_MS}
 logLevel = "debug"
 reformWatchMs = ${w.reformWatchMs}
 stateFile = "${path.join(ctx.env.o.workDir, `warden-${w.id}.state.json`)}"
-
-[proxy]
-host = "127.0.0.1"
-writerPort = ${w.ports.writer}
-readerPort = ${w.ports.reader}
-healthPort = ${w.ports.health}
-waitForBackendMs = 20000
-connectTimeoutMs = 250
-drainMs = 500
-
-[api]
-host = "127.0.0.1"
-port = ${w.ports.api}
-user = "${API.user}"
-password = "${API.password}"
-`));
+${proxyApiSections(w.ports, API, { connectTimeoutMs: 250, drainMs: 500 })}`));
   const proc = ctx.env.procs.spawn(`warden-${w.id}`, process.execPath, [CLI, 'run', '--config', file], path.join(ctx.env.o.workDir, `warden-${w.id}.log`));
   await waitFor(`${w.id} to elect a writer`, 30_000, async () => ((await api<{ writers: string[] }>(w.ports.api, '/api/cluster').catch(() => ({ writers: [] }))).writers.length === 1 ? true : undefined), { everyMs: 200, signal: ctx.signal });
   return proc;

@@ -12,13 +12,11 @@ import mysql from 'mysql2/promise';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 import type { WardenProcess } from './support/warden-process.js';
-import { scrapeMetrics, startWarden, writeConfig } from './support/warden-process.js';
+import { apiJson, proxyApiToml, scrapeMetrics, startWarden, writeConfig } from './support/warden-process.js';
 
 const BASE_PORT = 27800;
 const WRITER_PORT = 27850;
-const READER_PORT = 27851;
-const HEALTH_PORT = 27852;
-const API_PORT = 27853;
+const API_PORT = WRITER_PORT + 3; // proxyApiToml: the API beside the proxy ports
 const AUTH = 'Basic ' + Buffer.from('admin:trigger-test').toString('base64');
 
 interface Trigger { by: string; node?: string; signals?: { router: string; node: string; kind: string }[] }
@@ -30,20 +28,7 @@ const wardenToml = (extra: string) => `
 [run]
 intervalMs = 5000
 dataPathFloorMs = 250
-
-[proxy]
-host = "127.0.0.1"
-writerPort = ${WRITER_PORT}
-readerPort = ${READER_PORT}
-healthPort = ${HEALTH_PORT}
-waitForBackendMs = 30000
-
-[api]
-host = "127.0.0.1"
-port = ${API_PORT}
-user = "admin"
-password = "trigger-test"
-
+${proxyApiToml({ port: WRITER_PORT, waitForBackendMs: 30000, apiAuth: { user: 'admin', password: 'trigger-test' } })}
 [fencing]
 mode = "dead"
 ${extra}`;
@@ -53,7 +38,7 @@ describe('data-path trigger (real 3-node Galera, built-in proxy, fencing dead, i
   let warden: WardenProcess | undefined;
   let appPassword = '';
 
-  const api = async <T>(p: string): Promise<T> => (await (await fetch(`http://127.0.0.1:${API_PORT}${p}`, { headers: { authorization: AUTH } })).json()) as T;
+  const api = apiJson(API_PORT, AUTH);
   const connect = () => mysql.createConnection({ host: '127.0.0.1', port: WRITER_PORT, user: 'app', password: appPassword, database: 'app', connectTimeout: 30_000 });
 
   before(async () => {

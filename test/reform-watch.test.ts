@@ -15,14 +15,12 @@ import mysql from 'mysql2/promise';
 import type { Sandbox } from '../src/sandbox/sandbox.js';
 import { startSandbox, stopSandbox, waitFor } from './support/sandbox-fixture.js';
 import type { WardenProcess } from './support/warden-process.js';
-import { scrapeMetrics, startWarden, writeConfig } from './support/warden-process.js';
+import { apiJson, proxyApiToml, scrapeMetrics, startWarden, writeConfig } from './support/warden-process.js';
 
 const SLOT = 29;
 const BASE_PORT = 22600;
 const WRITER_PORT = 22650;
-const READER_PORT = 22651;
-const HEALTH_PORT = 22652;
-const API_PORT = 22653;
+const API_PORT = WRITER_PORT + 3; // proxyApiToml: the API beside the proxy ports
 const AUTH = 'Basic ' + Buffer.from('admin:reform-test').toString('base64');
 
 interface Signal { router: string; node: string; kind: string; detail?: string }
@@ -41,27 +39,14 @@ minHoldMs = 0
 [run]
 intervalMs = 1000
 reformWatchMs = 10
-
-[proxy]
-host = "127.0.0.1"
-writerPort = ${WRITER_PORT}
-readerPort = ${READER_PORT}
-healthPort = ${HEALTH_PORT}
-waitForBackendMs = 30000
-
-[api]
-host = "127.0.0.1"
-port = ${API_PORT}
-user = "admin"
-password = "reform-test"
-`;
+${proxyApiToml({ port: WRITER_PORT, waitForBackendMs: 30000, apiAuth: { user: 'admin', password: 'reform-test' } })}`;
 
 describe('re-form watch (real 3-node Galera, built-in proxy, no fencing, intervalMs 1000)', () => {
   let sb: Sandbox | undefined;
   let warden: WardenProcess | undefined;
   let appPassword = '';
 
-  const api = async <T>(p: string): Promise<T> => (await (await fetch(`http://127.0.0.1:${API_PORT}${p}`, { headers: { authorization: AUTH } })).json()) as T;
+  const api = apiJson(API_PORT, AUTH);
 
   before(async () => {
     sb = await startSandbox(SLOT, { basePort: BASE_PORT });

@@ -27,6 +27,25 @@ export interface WardenPorts {
   api: number;
 }
 
+/** The [proxy] and [api] sections of a bench warden (`proxy`: the [proxy] keys that differ between benches, in order). */
+export function proxyApiSections(ports: WardenPorts, api: { user: string; password: string }, proxy: { connectTimeoutMs?: number; drainMs: number }): string {
+  return `
+[proxy]
+host = "127.0.0.1"
+writerPort = ${ports.writer}
+readerPort = ${ports.reader}
+healthPort = ${ports.health}
+waitForBackendMs = 20000
+${proxy.connectTimeoutMs !== undefined ? `connectTimeoutMs = ${proxy.connectTimeoutMs}\n` : ''}drainMs = ${proxy.drainMs}
+
+[api]
+host = "127.0.0.1"
+port = ${ports.api}
+user = "${api.user}"
+password = "${api.password}"
+`;
+}
+
 export function wardenExtraConfig(s: WardenSettings, ports: WardenPorts, stateFile: string, api: { user: string; password: string }): string {
   return `
 [routing]
@@ -41,21 +60,7 @@ timeoutMs = ${s.probeTimeoutMs}
 [run]
 intervalMs = ${s.intervalMs}
 stateFile = "${stateFile}"
-
-[proxy]
-host = "127.0.0.1"
-writerPort = ${ports.writer}
-readerPort = ${ports.reader}
-healthPort = ${ports.health}
-waitForBackendMs = 20000
-drainMs = 1000
-
-[api]
-host = "127.0.0.1"
-port = ${ports.api}
-user = "${api.user}"
-password = "${api.password}"
-`;
+${proxyApiSections(ports, api, { drainMs: 1000 })}`;
 }
 
 export interface ClusterState {

@@ -11,6 +11,28 @@ export function writeConfig(baseConfig: string, extra: string, file: string): st
   return file;
 }
 
+/** A reader of a warden's JSON API (GET `path`, Basic auth). */
+export function apiJson(apiPort: number, authorization: string): <T>(path: string) => Promise<T> {
+  return async <T>(p: string): Promise<T> => (await (await fetch(`http://127.0.0.1:${apiPort}${p}`, { headers: { authorization } })).json()) as T;
+}
+
+/** The [proxy] and [api] sections of a test warden: the built-in proxy on port..port+2 (writer, reader, health), the API on port+3. */
+export function proxyApiToml(o: { port: number; waitForBackendMs: number; drainMs?: number; apiAuth?: { user: string; password: string } }): string {
+  const p = o.port;
+  return `
+[proxy]
+host = "127.0.0.1"
+writerPort = ${p}
+readerPort = ${p + 1}
+healthPort = ${p + 2}
+waitForBackendMs = ${o.waitForBackendMs}
+${o.drainMs !== undefined ? `drainMs = ${o.drainMs}\n` : ''}
+[api]
+host = "127.0.0.1"
+port = ${p + 3}
+${o.apiAuth ? `user = "${o.apiAuth.user}"\npassword = "${o.apiAuth.password}"\n` : ''}`;
+}
+
 /** One scrape of a warden's /metrics: `value(name)` reads an unlabelled series (NaN when absent). */
 export async function scrapeMetrics(apiPort: number, authorization: string): Promise<{ text: string; value(name: string): number }> {
   const text = await (await fetch(`http://127.0.0.1:${apiPort}/metrics`, { headers: { authorization } })).text();
@@ -39,17 +61,5 @@ stateFile = "${o.stateFile}"
 
 [coordination]
 ${o.coordination ?? `store = "galera"\ninstanceId = "${o.instanceId}"\ntimeoutMs = 1500`}
-
-[proxy]
-host = "127.0.0.1"
-writerPort = ${p}
-readerPort = ${p + 1}
-healthPort = ${p + 2}
-waitForBackendMs = 20000
-drainMs = 500
-
-[api]
-host = "127.0.0.1"
-port = ${p + 3}
-${o.apiAuth ? `user = "${o.apiAuth.user}"\npassword = "${o.apiAuth.password}"\n` : ''}`;
+${proxyApiToml({ port: p, waitForBackendMs: 20000, drainMs: 500, ...(o.apiAuth ? { apiAuth: o.apiAuth } : {}) })}`;
 }
